@@ -1,0 +1,1 @@
+//! Download engine (being built).

@@ -1,0 +1,1 @@
+//! Hop planning (being built).

@@ -1,0 +1,1 @@
+//! GitHub API simulator (being built).

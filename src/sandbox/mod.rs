@@ -1,0 +1,4 @@
+//! Simulators of the outside world, for the tests and `ferry demo`.
+//! Product code never depends on them.
+
+pub mod github;

@@ -1,0 +1,1 @@
+//! Release sources (being built).
