@@ -224,7 +224,15 @@ mod tests {
 
     #[test]
     fn rejects_stray_tags() {
-        for bad in ["0.4-rc", "1.2", "master-abc123", "1.2.x", "", "1.02.0", "1.2.3-"] {
+        for bad in [
+            "0.4-rc",
+            "1.2",
+            "master-abc123",
+            "1.2.x",
+            "",
+            "1.02.0",
+            "1.2.3-",
+        ] {
             assert!(bad.parse::<Version>().is_err(), "{bad} should not parse");
         }
     }
@@ -240,7 +248,13 @@ mod tests {
 
     #[test]
     fn minor_parses_short_and_full_forms() {
-        assert_eq!(Minor::parse("1.16"), Some(Minor { major: 1, minor: 16 }));
+        assert_eq!(
+            Minor::parse("1.16"),
+            Some(Minor {
+                major: 1,
+                minor: 16
+            })
+        );
         assert_eq!(Minor::parse("1.2.2"), Some(Minor { major: 1, minor: 2 }));
         assert_eq!(Minor::parse("x"), None);
     }

@@ -161,7 +161,9 @@ impl Manifest {
             return self.hops.iter().find(|hop| hop.version == version);
         }
         let minor = crate::version::Minor::parse(selector)?;
-        self.hops.iter().find(|hop| hop.version.minor_key() == minor)
+        self.hops
+            .iter()
+            .find(|hop| hop.version.minor_key() == minor)
     }
 }
 

@@ -1,1 +1,0 @@
-//! Hop planning (being built).

@@ -1,0 +1,1 @@
+//! GitHub source (being built).
