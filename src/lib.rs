@@ -9,6 +9,7 @@
 pub mod bundle;
 pub mod cli;
 pub mod fetch;
+pub mod pack;
 pub mod plan;
 pub mod profile;
 pub mod recipe;

@@ -1,6 +1,62 @@
-//! Command line (being built).
+//! The command line: parse, run, render the outcome, map errors to exit
+//! codes. The only part of ferry that prints; everything else returns data.
 
-/// Runs ferry and returns the process exit code.
+pub mod args;
+mod commands;
+mod exit;
+mod output;
+mod progress;
+mod settings;
+
+use clap::Parser;
+use std::io::IsTerminal;
+
+/// Runs ferry with the process's arguments and returns the exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            };
+        }
+    };
+    init_logging(cli.verbose, cli.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return exit::ERROR;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => exit::SUCCESS,
+        Err(err) => {
+            exit::print_error(&err);
+            exit::code_for(&err)
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "ferry=info",
+        (false, _) => "ferry=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .try_init();
 }

@@ -1,0 +1,239 @@
+//! What the user can type: every command, flag and its help text, in one
+//! place. Parsing only: no I/O happens here (see `settings` for resolution).
+
+use crate::recipe::Variant;
+use crate::version::Version;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Carry product upgrades across an air gap.
+///
+/// On a connected machine, ferry plans every minor-by-minor hop between two
+/// releases of a product, downloads each hop's release assets, repository
+/// files and migration guides, and packs them into one signed, checksummed
+/// bundle. Inside the air gap, `ferry verify` proves the bundle is complete
+/// and was signed by a key you trust.
+#[derive(Debug, Parser)]
+#[command(name = "ferry", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "\
+Typical session (connected side):
+  ferry keygen --output ops
+  ferry plan --from 1.0.0 --to 1.3.0
+  ferry bundle --from 1.0.0 --to 1.3.0 --key ops.key --output kyma-1.0.0-1.3.0.ferry.tar.gz
+  ferry verify kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub
+
+Try it all offline against a simulated GitHub: ferry demo")]
+pub struct Cli {
+    /// Product profile: a built-in name (kyma) or a path to a profile TOML file.
+    #[arg(long, global = true, env = "FERRY_PROFILE", default_value = "kyma", value_name = "NAME|FILE")]
+    pub profile: String,
+
+    /// GitHub API root (GitHub Enterprise: https://HOST/api/v3). A token is read
+    /// from GITHUB_TOKEN or GH_TOKEN when set.
+    #[arg(long, global = true, env = "FERRY_GITHUB_API", value_name = "URL",
+          default_value = crate::source::github::DEFAULT_API)]
+    pub github_api: String,
+
+    /// More log output (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr; no progress bars.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// ferry's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a minisign key pair for signing bundles.
+    #[command(after_help = "\
+The secret key is encrypted with the password from FERRY_KEY_PASSWORD, or one typed
+at the prompt. Both files are minisign's format: `minisign -Vm FILE -p PREFIX.pub`
+verifies what ferry signs, and keys made by `minisign -G` sign with ferry.
+
+Example: ferry keygen --output ops   # writes ops.key and ops.pub")]
+    Keygen(KeygenArgs),
+
+    /// Show the hops between two versions: releases, recipes, assets, guides.
+    #[command(after_help = "\
+Hops go minor by minor; each lands on the newest final patch of its minor (or the
+release the profile pins, like 1.16.0-rc4 for Kyma), the last one on exactly --to.
+
+Examples:
+  ferry plan --from 1.0.0 --to 1.3.0
+  ferry plan --from 1.15.1 --to 1.18.2 --json | jq '.hops[].version'")]
+    Plan(PlanArgs),
+
+    /// Download every hop's files and write one signed bundle.
+    #[command(after_help = "\
+Downloads run in parallel, resume after interruptions, wait out GitHub rate limits
+and land in a content-addressed cache: a rerun or an overlapping range downloads
+nothing twice. The output appears only when complete (written to a temporary
+file, then renamed). Rebuilding the same range gives the same bytes.
+
+Example:
+  ferry bundle --from 1.0.0 --to 1.3.0 --key ops.key --output kyma-1.0.0-1.3.0.ferry.tar.gz")]
+    Bundle(BundleArgs),
+
+    /// Check a bundle's signature and every file in it.
+    #[command(after_help = "\
+Exits 0 only when the manifest's signature verifies with the trusted public key and
+every file matches its size and SHA-256; any unknown, missing, duplicated, linked or
+escaping entry fails the check.
+
+Example: ferry verify kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub")]
+    Verify(VerifyArgs),
+
+    /// Show what a bundle holds: hops, files, sizes, guides, signer.
+    #[command(after_help = "\
+inspect reads the manifest without checking the payload; use verify before trusting it.
+
+Example: ferry inspect kyma-1.0.0-1.3.0.ferry.tar.gz --json")]
+    Inspect(InspectArgs),
+
+    /// Print a hop's migration guide(s) from a bundle.
+    #[command(after_help = "\
+HOP is the version a hop lands on (1.2.2) or its minor (1.2).
+
+Example: ferry guide kyma-1.0.0-1.3.0.ferry.tar.gz 1.2")]
+    Guide(GuideArgs),
+
+    /// Run the connected side end to end against a simulated GitHub, offline.
+    Demo(DemoArgs),
+
+    /// Run simulators of the outside world (for trying ferry and for benchmarks).
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+}
+
+/// `ferry keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Write PREFIX.key (secret) and PREFIX.pub (public).
+    #[arg(long, short, value_name = "PREFIX")]
+    pub output: PathBuf,
+    /// Store the secret key without a password (for CI secrets stores).
+    #[arg(long)]
+    pub unencrypted: bool,
+    /// Overwrite existing key files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The range of a plan or bundle.
+#[derive(Debug, Args)]
+pub struct RangeArgs {
+    /// The version the cluster runs now.
+    #[arg(long, value_name = "VERSION")]
+    pub from: Version,
+    /// The version to upgrade to.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Version,
+    /// Which deployment variant's assets to carry.
+    #[arg(long, default_value = "all", value_name = "all|local|cluster")]
+    pub variant: Variant,
+}
+
+/// `ferry plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The range.
+    #[command(flatten)]
+    pub range: RangeArgs,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ferry bundle`.
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// The range.
+    #[command(flatten)]
+    pub range: RangeArgs,
+    /// Secret key to sign with (password from FERRY_KEY_PASSWORD or the prompt).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// Bundle file to write.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Parallel downloads.
+    #[arg(long, short, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Download cache [default: the user cache dir, e.g. ~/.cache/ferry].
+    #[arg(long, env = "FERRY_CACHE", value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Print a JSON summary instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ferry verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// The trusted public key (minisign .pub file).
+    #[arg(long = "pub", value_name = "KEY")]
+    pub public_key: PathBuf,
+    /// Print a JSON summary instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ferry inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// Print the manifest as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ferry guide`.
+#[derive(Debug, Args)]
+pub struct GuideArgs {
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// The hop: its version (1.2.2) or minor (1.2).
+    pub hop: String,
+}
+
+/// `ferry demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the demo's files in this directory instead of a temporary one.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+}
+
+/// `ferry sandbox ...`.
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the simulated GitHub API with the built-in Kyma release history.
+    #[command(after_help = "\
+Example:
+  ferry sandbox github --listen 127.0.0.1:8080 &
+  ferry --github-api http://127.0.0.1:8080 plan --from 1.0.0 --to 1.3.0")]
+    Github(SandboxGithubArgs),
+}
+
+/// `ferry sandbox github`.
+#[derive(Debug, Args)]
+pub struct SandboxGithubArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Inject faults: comma-separated server-errors, cut-connections,
+    /// primary-rate-limit, secondary-rate-limit, or all.
+    #[arg(long, value_delimiter = ',', value_name = "FAULT,...")]
+    pub faults: Vec<String>,
+}

@@ -1,0 +1,33 @@
+//! One module per command; each takes the shared flags and its own arguments.
+
+mod bundle;
+mod demo;
+mod guide;
+mod inspect;
+mod keygen;
+mod plan;
+mod sandbox;
+mod verify;
+
+use super::args::{Cli, Command, SandboxCommand};
+use super::settings::Globals;
+use anyhow::Result;
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    let globals = Globals {
+        profile: cli.profile,
+        github_api: cli.github_api,
+        quiet: cli.quiet,
+    };
+    match cli.command {
+        Command::Keygen(args) => keygen::run(&args),
+        Command::Plan(args) => plan::run(&globals, &args).await,
+        Command::Bundle(args) => bundle::run(&globals, &args).await,
+        Command::Verify(args) => verify::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Guide(args) => guide::run(&args),
+        Command::Demo(args) => demo::run(&globals, &args).await,
+        Command::Sandbox(SandboxCommand::Github(args)) => sandbox::run_github(&args).await,
+    }
+}

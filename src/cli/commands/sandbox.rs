@@ -1,0 +1,38 @@
+//! `ferry sandbox github`: the GitHub simulator as a long-running server.
+
+use crate::cli::args::SandboxGithubArgs;
+use crate::cli::exit::UsageError;
+use crate::sandbox::github::{Catalogue, Faults, GitHubSim};
+use anyhow::Result;
+
+/// Serves until Ctrl-C.
+pub async fn run_github(args: &SandboxGithubArgs) -> Result<()> {
+    let faults = parse_faults(&args.faults)?;
+    let sim = GitHubSim::start_on(args.listen, Catalogue::kyma()).await?;
+    sim.set_faults(faults);
+    println!("simulated GitHub API for kyma-project/kyma at {}", sim.base_url());
+    println!("try: ferry --github-api {} plan --from 1.0.0 --to 1.3.0", sim.base_url());
+    tokio::signal::ctrl_c().await?;
+    sim.shutdown();
+    Ok(())
+}
+
+fn parse_faults(names: &[String]) -> Result<Faults> {
+    let mut faults = Faults::default();
+    for name in names {
+        match name.as_str() {
+            "all" => faults = Faults::all(),
+            "server-errors" => faults.server_errors = true,
+            "cut-connections" => faults.cut_connections = true,
+            "primary-rate-limit" => faults.primary_rate_limit = true,
+            "secondary-rate-limit" => faults.secondary_rate_limit = true,
+            other => {
+                return Err(UsageError(format!(
+                    "unknown fault `{other}` (expected server-errors, cut-connections, primary-rate-limit, secondary-rate-limit or all)"
+                ))
+                .into())
+            }
+        }
+    }
+    Ok(faults)
+}

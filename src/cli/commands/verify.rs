@@ -1,0 +1,36 @@
+//! `ferry verify`: signature and every file, or a non-zero exit.
+
+use crate::bundle::{reader, sign};
+use crate::cli::args::VerifyArgs;
+use crate::cli::output::{human_size, print_json};
+use anyhow::Result;
+use serde_json::json;
+
+/// Verifies and prints what was proven.
+pub fn run(args: &VerifyArgs) -> Result<()> {
+    let key = sign::load_public_key(&args.public_key)?;
+    let verified = reader::verify_bundle(&args.bundle, &key)?;
+    let manifest = &verified.manifest;
+    if args.json {
+        return print_json(&json!({
+            "ok": true,
+            "key_id": verified.signer.key_id,
+            "trusted_comment": verified.signer.trusted_comment,
+            "product": manifest.product,
+            "from": manifest.from,
+            "to": manifest.to,
+            "hops": manifest.hops.iter().map(|h| &h.version).collect::<Vec<_>>(),
+            "files": manifest.files().count(),
+            "payload_bytes": verified.payload_bytes,
+        }));
+    }
+    println!(
+        "OK: {} verified: signed by key {} ({}), {} files, {} checked",
+        args.bundle.display(),
+        verified.signer.key_id,
+        verified.signer.trusted_comment,
+        manifest.files().count(),
+        human_size(verified.payload_bytes)
+    );
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! Resolution: the parsed command line, the environment and the profile merge
+//! into the settings a command runs with, before any network I/O.
+
+use super::exit::UsageError;
+use super::progress::Progress;
+use crate::bundle::sign;
+use crate::fetch::{Cache, Fetcher, HttpClient, HttpConfig};
+use crate::profile::Profile;
+use crate::source::github::GitHubSource;
+use anyhow::{Context, Result};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Environment variable holding the secret key's password.
+pub const PASSWORD_ENV: &str = "FERRY_KEY_PASSWORD";
+
+/// Flags every command shares.
+#[derive(Debug, Clone)]
+pub struct Globals {
+    /// `--profile`.
+    pub profile: String,
+    /// `--github-api`.
+    pub github_api: String,
+    /// `--quiet`.
+    pub quiet: bool,
+}
+
+impl Globals {
+    /// Loads the selected profile.
+    pub fn profile(&self) -> Result<Profile> {
+        Ok(Profile::load(&self.profile)?)
+    }
+
+    /// The progress reporter for this run.
+    pub fn progress(&self) -> Arc<Progress> {
+        Arc::new(Progress::new(self.quiet))
+    }
+
+    /// An HTTP client with the token from the environment.
+    pub fn http(&self, progress: Arc<Progress>) -> Result<HttpClient> {
+        let token = ["GITHUB_TOKEN", "GH_TOKEN"]
+            .iter()
+            .filter_map(|name| std::env::var(name).ok())
+            .find(|value| !value.trim().is_empty());
+        let config = HttpConfig {
+            token,
+            user_agent: format!("ferry/{}", env!("CARGO_PKG_VERSION")),
+            ..HttpConfig::default()
+        };
+        Ok(HttpClient::new(config, progress)?)
+    }
+
+    /// The profile's repository on the selected API server.
+    pub fn source(&self, profile: &Profile, http: HttpClient) -> GitHubSource {
+        GitHubSource::new(http, &self.github_api, &profile.owner, &profile.repo)
+    }
+}
+
+/// A fetcher over the given (or default) cache directory.
+pub fn fetcher(http: HttpClient, cache: Option<&Path>, jobs: u16) -> Result<Fetcher> {
+    let dir: PathBuf = cache.map(Path::to_path_buf).unwrap_or_else(Cache::default_dir);
+    let cache = Cache::open(&dir)
+        .with_context(|| format!("cannot use download cache {}", dir.display()))?;
+    Ok(Fetcher::new(http, cache, usize::from(jobs)))
+}
+
+/// Loads a secret key, asking for its password only when it is encrypted.
+pub fn load_signing_key(path: &Path) -> Result<sign::SecretKey> {
+    let encrypted = sign::secret_key_is_encrypted(path)?;
+    let password = if encrypted {
+        Some(password_from_env_or_prompt(&format!(
+            "Password for {}: ",
+            path.display()
+        ))?)
+    } else {
+        None
+    };
+    Ok(sign::load_secret_key(path, password.as_deref())?)
+}
+
+/// The password for a new key: none with `--unencrypted`, else env or prompt (twice).
+pub fn new_key_password(unencrypted: bool) -> Result<Option<String>> {
+    if unencrypted {
+        return Ok(None);
+    }
+    if let Ok(password) = std::env::var(PASSWORD_ENV) {
+        return Ok(Some(password));
+    }
+    let first = password_from_env_or_prompt("Password for the new secret key: ")?;
+    let second = rpassword::prompt_password("Repeat the password: ")?;
+    if first != second {
+        return Err(UsageError("the passwords differ; nothing was written".into()).into());
+    }
+    Ok(Some(first))
+}
+
+fn password_from_env_or_prompt(prompt: &str) -> Result<String> {
+    if let Ok(password) = std::env::var(PASSWORD_ENV) {
+        return Ok(password);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(UsageError(format!(
+            "a password is needed and stdin is not a terminal: set {PASSWORD_ENV} (or create keys with --unencrypted)"
+        ))
+        .into());
+    }
+    Ok(rpassword::prompt_password(prompt)?)
+}

@@ -1,0 +1,301 @@
+//! The connected-side pipeline: from a profile and two versions to a signed
+//! bundle. Lists releases, plans, finds guides, downloads everything through
+//! `fetch`, then lays out the manifest and hands the files to `bundle`.
+//!
+//! The layout decided here (`hops/<version>/assets/<name>` and friends) and
+//! the timestamp rule (the newest release date, or `SOURCE_DATE_EPOCH`) make
+//! a rebuild of the same range byte-identical.
+
+use crate::bundle::manifest::{BaseRelease, FileEntry, FileKind, Hop, Manifest, SCHEMA_VERSION};
+use crate::bundle::sign::SecretKey;
+use crate::bundle::writer::{write_bundle, PayloadFile, WriteSummary};
+use crate::fetch::{DownloadRequest, Downloaded, Fetcher};
+use crate::plan::guides::{self, BranchListing};
+use crate::plan::{self, Plan, PlannedHop};
+use crate::profile::{Profile, StepSpec};
+use crate::recipe::{Step, Variant};
+use crate::source::github::{GitHubSource, SourceError};
+use crate::version::Version;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A plan with its guides attached, and the git blob ids of those guides.
+pub struct ResolvedPlan {
+    /// The plan.
+    pub plan: Plan,
+    /// Git blob id per (branch, guide name), for cache keys.
+    guide_blobs: HashMap<(String, String), String>,
+}
+
+/// Why a bundle could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    /// Reading from GitHub failed.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// No plan.
+    #[error(transparent)]
+    Plan(#[from] plan::PlanError),
+    /// A download failed.
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
+    /// Writing the bundle failed.
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::writer::BundleError),
+    /// The cache could not store release notes.
+    #[error(transparent)]
+    Cache(#[from] crate::fetch::CacheError),
+    /// Nothing to bundle.
+    #[error("--from and --to are both {0}: there is nothing to bundle")]
+    Empty(Version),
+    /// `SOURCE_DATE_EPOCH` is set but not a number.
+    #[error("SOURCE_DATE_EPOCH must be whole seconds since 1970, not `{0}`")]
+    BadEpoch(String),
+}
+
+/// Lists releases and guides and makes the plan.
+pub async fn resolve_plan(
+    source: &GitHubSource,
+    profile: &Profile,
+    from: &Version,
+    to: &Version,
+    variant: Variant,
+) -> Result<ResolvedPlan, PackError> {
+    let releases = source.releases().await?;
+    let mut plan = plan::plan(profile, &releases, from, to, variant)?;
+    let mut listings = Vec::new();
+    let mut guide_blobs = HashMap::new();
+    for branch in guides::branches_to_search(profile, &plan.hops) {
+        let files = source.list_folder(&profile.guide_dir, &branch).await?;
+        for file in &files {
+            guide_blobs.insert((branch.clone(), file.name.clone()), file.sha.clone());
+        }
+        listings.push(BranchListing {
+            branch,
+            files: files.into_iter().map(|f| f.name).collect(),
+        });
+    }
+    guides::attach(profile, &mut plan.hops, &listings);
+    Ok(ResolvedPlan { plan, guide_blobs })
+}
+
+/// One payload file still to be downloaded, with where it goes in the bundle.
+struct Wanted {
+    path: String,
+    kind: FileKind,
+    source_url: String,
+    request: DownloadRequest,
+}
+
+/// Downloads everything the plan needs and writes the signed bundle to `output`.
+pub async fn build_bundle(
+    source: &GitHubSource,
+    fetcher: &Fetcher,
+    profile: &Profile,
+    resolved: &ResolvedPlan,
+    key: &SecretKey,
+    output: &Path,
+) -> Result<(Manifest, WriteSummary), PackError> {
+    let plan = &resolved.plan;
+    let Some(last) = plan.hops.last() else {
+        return Err(PackError::Empty(plan.base.version.clone()));
+    };
+    let base_wanted: Vec<Wanted> = plan
+        .base
+        .assets
+        .iter()
+        .filter_map(|name| {
+            let request = source.asset_download(&plan.base.release, name)?;
+            let asset = plan.base.release.asset(name)?;
+            Some(Wanted {
+                path: format!("base/{}/assets/{name}", plan.base.version),
+                kind: FileKind::Asset,
+                source_url: asset.browser_download_url.clone(),
+                request,
+            })
+        })
+        .collect();
+    let hop_wanted: Vec<Vec<Wanted>> = plan
+        .hops
+        .iter()
+        .map(|hop| wanted_for_hop(source, profile, resolved, hop))
+        .collect();
+
+    let requests: Vec<DownloadRequest> = base_wanted
+        .iter()
+        .chain(hop_wanted.iter().flatten())
+        .map(|w| w.request.clone())
+        .collect();
+    let downloaded = fetcher.fetch_all(requests).await?;
+    let mut downloaded = downloaded.into_iter();
+    let mut payload = Vec::new();
+    let mut take = |wanted: &[Wanted], payload: &mut Vec<PayloadFile>| -> Vec<FileEntry> {
+        wanted
+            .iter()
+            .zip(downloaded.by_ref())
+            .map(|(w, d)| entry(w, d, payload))
+            .collect()
+    };
+    let base_files = take(&base_wanted, &mut payload);
+    let mut hops = Vec::new();
+    for (hop, wanted) in plan.hops.iter().zip(&hop_wanted) {
+        let mut files = take(wanted, &mut payload);
+        files.push(release_notes(fetcher, source, hop, &mut payload)?);
+        hops.push(manifest_hop(hop, files));
+    }
+    let manifest = Manifest {
+        schema: SCHEMA_VERSION,
+        product: profile.name.clone(),
+        repo: profile.repo_slug(),
+        from: plan.base.version.clone(),
+        to: last.version.clone(),
+        variant: plan.variant,
+        source_date_epoch: source_date_epoch(plan)?,
+        cluster: profile.cluster.clone(),
+        base: BaseRelease {
+            version: plan.base.version.clone(),
+            tag: plan.base.release.tag.clone(),
+            files: base_files,
+        },
+        hops,
+    };
+    let summary = write_bundle(&manifest, &payload, key, output)?;
+    Ok((manifest, summary))
+}
+
+fn entry(wanted: &Wanted, got: Downloaded, payload: &mut Vec<PayloadFile>) -> FileEntry {
+    payload.push(PayloadFile {
+        path: wanted.path.clone(),
+        source: got.path,
+    });
+    FileEntry {
+        path: wanted.path.clone(),
+        kind: wanted.kind,
+        size: got.size,
+        sha256: got.sha256,
+        source: wanted.source_url.clone(),
+    }
+}
+
+fn hop_dir(hop: &PlannedHop) -> String {
+    format!("hops/{}", hop.version)
+}
+
+fn wanted_for_hop(
+    source: &GitHubSource,
+    profile: &Profile,
+    resolved: &ResolvedPlan,
+    hop: &PlannedHop,
+) -> Vec<Wanted> {
+    let dir = hop_dir(hop);
+    let mut wanted = Vec::new();
+    for name in &hop.assets {
+        if let (Some(request), Some(asset)) =
+            (source.asset_download(&hop.release, name), hop.release.asset(name))
+        {
+            wanted.push(Wanted {
+                path: format!("{dir}/assets/{name}"),
+                kind: FileKind::Asset,
+                source_url: asset.browser_download_url.clone(),
+                request,
+            });
+        }
+    }
+    for path in &hop.repo_files {
+        wanted.push(Wanted {
+            path: format!("{dir}/repo/{path}"),
+            kind: FileKind::RepoFile,
+            source_url: source.file_web_url(path, &hop.release.tag),
+            request: source.file_download(path, &hop.release.tag, None),
+        });
+    }
+    for guide in &hop.guides {
+        let repo_path = format!("{}/{}", profile.guide_dir, guide.name);
+        let blob = resolved
+            .guide_blobs
+            .get(&(guide.branch.clone(), guide.name.clone()));
+        wanted.push(Wanted {
+            path: format!("{dir}/guides/{}", guide.name),
+            kind: FileKind::Guide,
+            source_url: source.file_web_url(&repo_path, &guide.branch),
+            request: source.file_download(&repo_path, &guide.branch, blob.map(String::as_str)),
+        });
+    }
+    wanted
+}
+
+fn release_notes(
+    fetcher: &Fetcher,
+    source: &GitHubSource,
+    hop: &PlannedHop,
+    payload: &mut Vec<PayloadFile>,
+) -> Result<FileEntry, PackError> {
+    let title = hop.release.name.as_deref().unwrap_or(&hop.release.tag);
+    let body = hop.release.body.as_deref().unwrap_or("").trim_end();
+    let text = format!("# {title}\n\n{body}\n");
+    let blob = fetcher
+        .cache()
+        .put_bytes(&format!("notes:{}", source.release_web_url(&hop.release.tag)), text.as_bytes())?;
+    let path = format!("{}/RELEASE_NOTES.md", hop_dir(hop));
+    payload.push(PayloadFile {
+        path: path.clone(),
+        source: blob.path,
+    });
+    Ok(FileEntry {
+        path,
+        kind: FileKind::Notes,
+        size: blob.size,
+        sha256: blob.sha256,
+        source: source.release_web_url(&hop.release.tag),
+    })
+}
+
+fn manifest_hop(hop: &PlannedHop, files: Vec<FileEntry>) -> Hop {
+    let dir = hop_dir(hop);
+    let steps = hop
+        .steps
+        .iter()
+        .map(|step| match step {
+            StepSpec::ApplyAsset { asset, variant } => Step::Apply {
+                path: format!("{dir}/assets/{asset}"),
+                variant: *variant,
+            },
+            StepSpec::ApplyRepoFile { path, variant } => Step::Apply {
+                path: format!("{dir}/repo/{path}"),
+                variant: *variant,
+            },
+            StepSpec::Delete { object, variant } => Step::Delete {
+                object: object.clone(),
+                variant: *variant,
+            },
+            StepSpec::WaitInstalled { variant } => Step::WaitInstalled { variant: *variant },
+        })
+        .collect();
+    Hop {
+        version: hop.version.clone(),
+        previous: hop.previous.clone(),
+        tag: hop.release.tag.clone(),
+        commit: hop.release.commit.clone(),
+        published: hop.release.published_at.clone(),
+        prerelease: hop.version.is_prerelease(),
+        pin_reason: hop.pin_reason.clone(),
+        guides: hop.guides.iter().map(|g| g.name.clone()).collect(),
+        steps,
+        files,
+    }
+}
+
+/// `SOURCE_DATE_EPOCH` when set, else the newest publication date in the plan, else 0.
+fn source_date_epoch(plan: &Plan) -> Result<i64, PackError> {
+    if let Ok(text) = std::env::var("SOURCE_DATE_EPOCH") {
+        return text.trim().parse().map_err(|_| PackError::BadEpoch(text));
+    }
+    let newest = std::iter::once(&plan.base.release)
+        .chain(plan.hops.iter().map(|hop| &hop.release))
+        .filter_map(|release| release.published_at.as_deref())
+        .filter_map(|date| humantime::parse_rfc3339(date).ok())
+        .filter_map(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|since| since.as_secs() as i64)
+        .max();
+    Ok(newest.unwrap_or(0))
+}

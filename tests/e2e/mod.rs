@@ -1,0 +1,6 @@
+mod bundle;
+mod cli;
+mod faults;
+mod plan;
+mod resume;
+mod util;

@@ -1,0 +1,126 @@
+//! A scratch directory, a GitHub simulator and a way to run ferry in them.
+
+use ferry::sandbox::github::{Catalogue, GitHubSim};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// One test's world: a runtime serving the simulator, and a temp dir.
+pub struct World {
+    pub sim: GitHubSim,
+    pub dir: tempfile::TempDir,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl World {
+    pub fn new() -> World {
+        World::with_catalogue(Catalogue::kyma())
+    }
+
+    pub fn with_catalogue(catalogue: Catalogue) -> World {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = runtime.block_on(GitHubSim::start(catalogue)).unwrap();
+        World {
+            sim,
+            dir: tempfile::tempdir().unwrap(),
+            _runtime: runtime,
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `ferry` pointed at the simulator, with a private cache and no token.
+    pub fn ferry(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+        command
+            .current_dir(self.dir.path())
+            .env("FERRY_GITHUB_API", self.sim.base_url())
+            .env("FERRY_CACHE", self.path("cache"))
+            .env("HOME", self.dir.path())
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GH_TOKEN")
+            .env_remove("FERRY_PROFILE")
+            .env_remove("FERRY_KEY_PASSWORD")
+            .env_remove("SOURCE_DATE_EPOCH")
+            .env_remove("RUST_LOG");
+        command
+    }
+
+    /// Runs ferry with `args` and returns its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.ferry().args(args).output().unwrap()
+    }
+
+    /// An unencrypted key pair `ops.key` / `ops.pub` in the world's dir.
+    pub fn keygen(&self) -> (PathBuf, PathBuf) {
+        let out = self.run(&["keygen", "--output", "ops", "--unencrypted"]);
+        assert_success(&out);
+        (self.path("ops.key"), self.path("ops.pub"))
+    }
+
+    /// Bundles `from..to` into `name` with the world's key (made if needed).
+    pub fn bundle(&self, from: &str, to: &str, name: &str, extra: &[&str]) -> Output {
+        if !self.path("ops.key").exists() {
+            self.keygen();
+        }
+        let mut args = vec![
+            "bundle", "--from", from, "--to", to, "--key", "ops.key", "--output", name,
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+}
+
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "ferry failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn json(out: &Output) -> serde_json::Value {
+    assert_success(out);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
+}
+
+/// Runs an external tool in `dir`; panics with its output on failure.
+pub fn tool(dir: &Path, program: &str, args: &[&str]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
