@@ -1,4 +1,26 @@
 //! The bundle format: manifest types, the deterministic writer, the safe
 //! streaming reader/verifier, and minisign signing.
+//!
+//! Producing the files that go in (planning, fetching) and applying a
+//! verified bundle to a cluster belong to other modules.
 
+mod atomic;
+mod hashing;
 pub mod manifest;
+mod paths;
+pub mod reader;
+mod scan;
+pub mod sign;
+mod sign_error;
+pub mod verify_error;
+pub mod writer;
+
+pub use reader::{
+    read_payload_file, read_unverified, verify_and_extract, verify_bundle, VerifiedBundle,
+};
+pub use sign::{KeyFiles, PublicKey, SecretKey, SignError, SignatureInfo};
+pub use verify_error::VerifyError;
+pub use writer::{trusted_comment, write_bundle, BundleError, PayloadFile, WriteSummary};
+
+#[cfg(test)]
+mod tests;

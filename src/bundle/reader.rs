@@ -1,0 +1,362 @@
+//! The one-pass, distrustful bundle verifier and extractor.
+//!
+//! Nothing in the archive is trusted until the manifest's signature verifies
+//! with the trusted key; after that every entry must be a regular file with
+//! a safe path that the manifest lists, once, with the listed size and
+//! SHA-256, hashed while it streams by. Decompressed bytes are metered
+//! against what the manifest declares, so a bomb is stopped early. Applying
+//! a verified bundle is the upgrade runner's business.
+
+use super::atomic::parent_dir;
+use super::manifest::{FileEntry, Manifest, MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME};
+use super::paths::{check_manifest_paths, PathProblem};
+use super::scan::{self, Entry, Kind, Meter, Stream, ENTRY_OVERHEAD, SLACK};
+use super::sign::{self, PublicKey, SignError, SignatureInfo};
+use super::verify_error::VerifyError;
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::Write as _;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+
+/// Largest `manifest.json` ferry reads.
+pub const MANIFEST_CAP: u64 = 16 * 1024 * 1024;
+/// Largest `manifest.json.minisig` ferry reads.
+pub const SIGNATURE_CAP: u64 = 16 * 1024;
+/// Largest payload file [`read_payload_file`] returns.
+pub const PAYLOAD_READ_CAP: u64 = 64 * 1024 * 1024;
+
+/// Decompressed bytes allowed before the manifest is known.
+const HEAD_LIMIT: u64 = MANIFEST_CAP + SIGNATURE_CAP + 2 * ENTRY_OVERHEAD + SLACK;
+
+/// A bundle whose every byte checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedBundle {
+    /// The signed manifest.
+    pub manifest: Manifest,
+    /// Who signed it, and the signed comment.
+    pub signer: SignatureInfo,
+    /// Total payload bytes read and verified.
+    pub payload_bytes: u64,
+}
+
+/// Verifies the bundle at `path` against the trusted `key`, reading it once.
+pub fn verify_bundle(path: &Path, key: &PublicKey) -> Result<VerifiedBundle, VerifyError> {
+    verify_into(path, key, None)
+}
+
+/// Verifies and, only if everything checks out, leaves the payload extracted under `dest`
+/// (extract into a temp dir next to dest while hashing, rename at the end).
+///
+/// `dest` must not exist or be an empty directory. Besides the payload it
+/// receives `manifest.json`, its signature and `SHA256SUMS`, so
+/// `sha256sum -c SHA256SUMS` works there.
+pub fn verify_and_extract(
+    path: &Path,
+    key: &PublicKey,
+    dest: &Path,
+) -> Result<VerifiedBundle, VerifyError> {
+    let dest_err = |source| VerifyError::Io {
+        path: dest.to_path_buf(),
+        source,
+    };
+    if dest.exists() {
+        let empty_dir =
+            dest.is_dir() && std::fs::read_dir(dest).map_err(dest_err)?.next().is_none();
+        if !empty_dir {
+            return Err(VerifyError::DestinationExists {
+                path: dest.to_path_buf(),
+            });
+        }
+    }
+    let temp = tempfile::Builder::new()
+        .prefix(".ferry-extract-")
+        .tempdir_in(parent_dir(dest))
+        .map_err(dest_err)?;
+    let verified = verify_into(path, key, Some(temp.path()))?;
+    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o755))
+        .map_err(dest_err)?;
+    std::fs::rename(temp.path(), dest).map_err(dest_err)?;
+    // The directory now lives at `dest`; nothing is left to clean up.
+    let _ = temp.keep();
+    Ok(verified)
+}
+
+/// Reads manifest + signature description without verifying (for `ferry inspect`).
+/// The signature is None when the bundle has none, or none that parses.
+pub fn read_unverified(path: &Path) -> Result<(Manifest, Option<SignatureInfo>), VerifyError> {
+    let mut bundle = scan::open(path, HEAD_LIMIT)?;
+    let meter = &*bundle.meter;
+    let mut entries = entries(&mut bundle.archive, meter)?;
+    let json = read_manifest_entry(&mut entries, meter)?;
+    let signature = read_signature_entry(&mut entries, meter)?
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| sign::describe_signature(&text).ok());
+    Ok((Manifest::from_json(&json)?, signature))
+}
+
+/// Reads one payload file (capped size), checking its hash against the manifest.
+///
+/// The manifest is not signature-checked here: verify the bundle first.
+pub fn read_payload_file(path: &Path, entry: &str) -> Result<Vec<u8>, VerifyError> {
+    let mut bundle = scan::open(path, HEAD_LIMIT)?;
+    let meter = &*bundle.meter;
+    let mut entries = entries(&mut bundle.archive, meter)?;
+    let json = read_manifest_entry(&mut entries, meter)?;
+    let manifest = Manifest::from_json(&json)?;
+    let expected = manifest
+        .files()
+        .find(|file| file.path == entry)
+        .ok_or_else(|| VerifyError::UnexpectedFile {
+            path: entry.to_string(),
+        })?;
+    if expected.size > PAYLOAD_READ_CAP {
+        return Err(VerifyError::TooLarge {
+            limit: PAYLOAD_READ_CAP,
+        });
+    }
+    meter.set_limit(budget(&manifest, json.len() as u64 + SIGNATURE_CAP));
+    while let Some(mut found) = scan::next_entry(&mut entries, meter)? {
+        if found.path_bytes().as_ref() != entry.as_bytes() {
+            continue;
+        }
+        if let Kind::Other(kind) = scan::kind(&found) {
+            return Err(VerifyError::NotRegularFile {
+                path: entry.to_string(),
+                kind: kind.to_string(),
+            });
+        }
+        let mut data = Vec::new();
+        scan::stream_checked(
+            &mut found,
+            expected,
+            Some(&mut data as &mut dyn std::io::Write),
+            path,
+            meter,
+        )?;
+        return Ok(data);
+    }
+    Err(VerifyError::MissingFiles {
+        paths: vec![entry.to_string()],
+    })
+}
+
+/// The whole verification; extracts into `out_dir` when given.
+fn verify_into(
+    path: &Path,
+    key: &PublicKey,
+    out_dir: Option<&Path>,
+) -> Result<VerifiedBundle, VerifyError> {
+    let mut bundle = scan::open(path, HEAD_LIMIT)?;
+    let meter = std::rc::Rc::clone(&bundle.meter);
+    let verified = {
+        let mut entries = entries(&mut bundle.archive, &meter)?;
+        let json = read_manifest_entry(&mut entries, &meter)?;
+        let signature =
+            read_signature_entry(&mut entries, &meter)?.ok_or(VerifyError::MissingSignature)?;
+        let text = std::str::from_utf8(&signature).map_err(|_| VerifyError::BadSignature)?;
+        let signer = sign::verify(key, &json, text).map_err(signature_error)?;
+        let manifest = Manifest::from_json(&json)?;
+        check_manifest_paths(&manifest).map_err(|problem| match problem {
+            PathProblem::Unsafe(path) => VerifyError::UnsafePath { path },
+            PathProblem::Duplicate(path) => VerifyError::DuplicateEntry { path },
+        })?;
+        meter.set_limit(budget(&manifest, (json.len() + signature.len()) as u64));
+        if let Some(dir) = out_dir {
+            write_new(dir, MANIFEST_NAME, &json)?;
+            write_new(dir, SIGNATURE_NAME, &signature)?;
+        }
+        let payload_bytes = check_payload(&mut entries, &manifest, &meter, out_dir)?;
+        VerifiedBundle {
+            manifest,
+            signer,
+            payload_bytes,
+        }
+    };
+    scan::drain(bundle)?;
+    Ok(verified)
+}
+
+/// Checks every entry after the signature, then that none is missing.
+/// Returns the payload bytes verified.
+fn check_payload(
+    entries: &mut tar::Entries<'_, Stream>,
+    manifest: &Manifest,
+    meter: &Meter,
+    out_dir: Option<&Path>,
+) -> Result<u64, VerifyError> {
+    let expected: HashMap<&str, &FileEntry> =
+        manifest.files().map(|f| (f.path.as_str(), f)).collect();
+    let sums = manifest.sha256sums();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut payload_bytes = 0u64;
+    while let Some(mut entry) = scan::next_entry(entries, meter)? {
+        let path = match scan::kind(&entry) {
+            Kind::Dir => {
+                scan::safe_path(&entry, true)?;
+                continue;
+            }
+            Kind::Other(kind) => {
+                return Err(VerifyError::NotRegularFile {
+                    path: String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+                    kind: kind.to_string(),
+                })
+            }
+            Kind::File => scan::safe_path(&entry, false)?,
+        };
+        if path == MANIFEST_NAME || path == SIGNATURE_NAME || !seen.insert(path.clone()) {
+            return Err(VerifyError::DuplicateEntry { path });
+        }
+        if path == SUMS_NAME {
+            check_sums(&mut entry, &sums, meter, out_dir)?;
+            continue;
+        }
+        let file = expected
+            .get(path.as_str())
+            .ok_or_else(|| VerifyError::UnexpectedFile { path: path.clone() })?;
+        match out_dir {
+            Some(dir) => extract(&mut entry, file, dir, meter)?,
+            None => scan::stream_checked(&mut entry, file, None, Path::new(&path), meter)?,
+        }
+        payload_bytes += file.size;
+    }
+    let mut missing: Vec<String> = manifest
+        .files()
+        .map(|f| f.path.clone())
+        .chain([SUMS_NAME.to_string()])
+        .filter(|path| !seen.contains(path))
+        .collect();
+    missing.sort();
+    if !missing.is_empty() {
+        return Err(VerifyError::MissingFiles { paths: missing });
+    }
+    Ok(payload_bytes)
+}
+
+/// `SHA256SUMS` must be exactly what the manifest implies.
+fn check_sums(
+    entry: &mut Entry<'_>,
+    sums: &str,
+    meter: &Meter,
+    out_dir: Option<&Path>,
+) -> Result<(), VerifyError> {
+    if entry.size() != sums.len() as u64 {
+        return Err(VerifyError::SumsMismatch);
+    }
+    let data = scan::read_small(entry, sums.len() as u64, meter)?;
+    if data != sums.as_bytes() {
+        return Err(VerifyError::SumsMismatch);
+    }
+    if let Some(dir) = out_dir {
+        write_new(dir, SUMS_NAME, &data)?;
+    }
+    Ok(())
+}
+
+/// Streams one verified entry into a new file under `dir`.
+fn extract(
+    entry: &mut Entry<'_>,
+    file: &FileEntry,
+    dir: &Path,
+    meter: &Meter,
+) -> Result<(), VerifyError> {
+    let target = dir.join(&file.path);
+    let mut out = create_new(&target)?;
+    scan::stream_checked(
+        entry,
+        file,
+        Some(&mut out as &mut dyn std::io::Write),
+        &target,
+        meter,
+    )?;
+    out.sync_all().map_err(|source| VerifyError::Io {
+        path: target,
+        source,
+    })
+}
+
+/// Creates a new file (and its parent directories) under the extraction directory.
+fn create_new(target: &Path) -> Result<File, VerifyError> {
+    let io_err = |source| VerifyError::Io {
+        path: target.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(io_err)?;
+    }
+    File::create_new(target).map_err(io_err)
+}
+
+fn write_new(dir: &Path, name: &str, data: &[u8]) -> Result<(), VerifyError> {
+    let target = dir.join(name);
+    let mut file = create_new(&target)?;
+    file.write_all(data)
+        .and_then(|()| file.sync_all())
+        .map_err(|source| VerifyError::Io {
+            path: target,
+            source,
+        })
+}
+
+fn entries<'a>(
+    archive: &'a mut tar::Archive<Stream>,
+    meter: &Meter,
+) -> Result<tar::Entries<'a, Stream>, VerifyError> {
+    archive
+        .entries()
+        .map_err(|err| scan::stream_error(meter, err))
+}
+
+/// The first entry, which must be a regular `manifest.json` within its cap.
+fn read_manifest_entry(
+    entries: &mut tar::Entries<'_, Stream>,
+    meter: &Meter,
+) -> Result<Vec<u8>, VerifyError> {
+    let mut entry = match scan::next_entry(entries, meter) {
+        // Not even one readable tar header in a gzip stream.
+        Err(VerifyError::Corrupt(_)) | Ok(None) => return Err(VerifyError::NotABundle),
+        other => other?.ok_or(VerifyError::NotABundle)?,
+    };
+    if !is_file_named(&entry, MANIFEST_NAME) {
+        return Err(VerifyError::NotABundle);
+    }
+    scan::read_small(&mut entry, MANIFEST_CAP, meter)
+}
+
+/// The second entry when it is the signature; None otherwise.
+fn read_signature_entry(
+    entries: &mut tar::Entries<'_, Stream>,
+    meter: &Meter,
+) -> Result<Option<Vec<u8>>, VerifyError> {
+    match scan::next_entry(entries, meter)? {
+        Some(mut entry) if is_file_named(&entry, SIGNATURE_NAME) => {
+            scan::read_small(&mut entry, SIGNATURE_CAP, meter).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+fn is_file_named(entry: &Entry<'_>, name: &str) -> bool {
+    matches!(scan::kind(entry), Kind::File) && entry.path_bytes().as_ref() == name.as_bytes()
+}
+
+/// Decompressed bytes a bundle with this manifest may hold: the metadata
+/// entries, the payload, per-entry overhead and some slack.
+fn budget(manifest: &Manifest, head_bytes: u64) -> u64 {
+    let files = manifest.files().count() as u64;
+    manifest
+        .files()
+        .fold(head_bytes, |total, f| total.saturating_add(f.size))
+        .saturating_add(manifest.sha256sums().len() as u64)
+        .saturating_add(files.saturating_add(3).saturating_mul(ENTRY_OVERHEAD))
+        .saturating_add(SLACK)
+}
+
+fn signature_error(err: SignError) -> VerifyError {
+    match err {
+        SignError::UntrustedKey { expected, found } => {
+            VerifyError::UntrustedKey { expected, found }
+        }
+        _ => VerifyError::BadSignature,
+    }
+}

@@ -1,0 +1,9 @@
+//! Tests of the bundle module through its real code paths: real files,
+//! real archives, and the real `tar`, `sha256sum` and `minisign` tools.
+
+mod external;
+mod fixtures;
+mod roundtrip;
+mod sign;
+mod tamper;
+mod writer;

@@ -1,0 +1,114 @@
+//! Why a bundle was refused. Every message says what to do next; the
+//! reader decides which one applies, the CLI maps them to exit codes.
+
+use super::manifest::ManifestError;
+use std::path::PathBuf;
+
+/// A bundle that cannot be trusted or read.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The file is not a ferry bundle at all.
+    #[error("this file is not a ferry bundle (a bundle is a tar.gz starting with manifest.json); check the file or re-download the bundle")]
+    NotABundle,
+    /// No `manifest.json.minisig` right after the manifest.
+    #[error("the bundle has no manifest.json.minisig signature; ask the bundle's author for a signed bundle")]
+    MissingSignature,
+    /// The signature does not verify, or is not a minisign signature.
+    #[error("the manifest signature does not verify: the bundle was altered or damaged; re-download the bundle")]
+    BadSignature,
+    /// Signed, but by a key other than the trusted one.
+    #[error("the bundle is signed by key {found}, not by the trusted key {expected}; ask the bundle's author for their public key")]
+    UntrustedKey {
+        /// The trusted key's id.
+        expected: String,
+        /// The signer's key id.
+        found: String,
+    },
+    /// An entry path that is absolute, climbs out or is otherwise unsafe.
+    #[error("the bundle holds an entry with the unsafe path {path:?}; do not use this bundle")]
+    UnsafePath {
+        /// The path as found (lossy UTF-8).
+        path: String,
+    },
+    /// A link, device, fifo or other non-file entry.
+    #[error("bundle entry {path} is a {kind}, not a regular file; do not use this bundle")]
+    NotRegularFile {
+        /// The entry path.
+        path: String,
+        /// What it is (`symlink`, `hard link`, ...).
+        kind: String,
+    },
+    /// The same path twice.
+    #[error("bundle entry {path} appears twice; re-download the bundle")]
+    DuplicateEntry {
+        /// The entry path.
+        path: String,
+    },
+    /// An entry the signed manifest does not list.
+    #[error("bundle entry {path} is not in the signed manifest; do not use this bundle")]
+    UnexpectedFile {
+        /// The entry path.
+        path: String,
+    },
+    /// Files the manifest lists that the archive lacks.
+    #[error("the bundle lacks files its manifest lists: {}; re-download the bundle", paths.join(", "))]
+    MissingFiles {
+        /// The missing paths.
+        paths: Vec<String>,
+    },
+    /// An entry whose size disagrees with the manifest.
+    #[error("bundle entry {path} is {actual} bytes but the manifest says {expected}; re-download the bundle")]
+    SizeMismatch {
+        /// The entry path.
+        path: String,
+        /// Size in the manifest.
+        expected: u64,
+        /// Size in the archive.
+        actual: u64,
+    },
+    /// An entry whose content disagrees with the manifest.
+    #[error("bundle entry {path} has sha256 {actual} but the manifest says {expected}; re-download the bundle")]
+    HashMismatch {
+        /// The entry path.
+        path: String,
+        /// Hash in the manifest.
+        expected: String,
+        /// Hash of the content.
+        actual: String,
+    },
+    /// `SHA256SUMS` is not the one the manifest implies.
+    #[error("SHA256SUMS does not match the signed manifest; re-download the bundle")]
+    SumsMismatch,
+    /// The gzip or tar stream ends early.
+    #[error("the bundle is truncated; re-download it")]
+    Truncated,
+    /// The archive holds more data than its manifest declares.
+    #[error("the bundle decompresses to more than {limit} bytes, more than its manifest declares; do not use this bundle")]
+    TooLarge {
+        /// The limit that was exceeded, in decompressed bytes.
+        limit: u64,
+    },
+    /// The compressed or tar data is damaged.
+    #[error("the bundle's data is damaged; re-download the bundle")]
+    Corrupt(#[source] std::io::Error),
+    /// The extraction destination is in use.
+    #[error(
+        "{path} exists and is not an empty directory; choose another destination or remove it"
+    )]
+    DestinationExists {
+        /// The destination.
+        path: PathBuf,
+    },
+    /// A file could not be read or written.
+    #[error("cannot read or write {path}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The signed manifest is unusable.
+    #[error("the bundle's manifest is unusable")]
+    Manifest(#[from] ManifestError),
+}
