@@ -1,0 +1,1 @@
+//! reqwest-level tests.
