@@ -146,6 +146,7 @@ async fn dispatch(
         Route::Apis => json_response(200, &discovery::group_list(&defs)),
         Route::Group(g) => ok(discovery::group(&defs, &g)),
         Route::GroupVersion(g, v) => ok(discovery::resource_list(&defs, &g, &v)),
+        Route::OpenApiV2 => openapi::v2(headers),
         Route::OpenApiIndex => json_response(200, &openapi::index(&defs, defs.len() as u64)),
         Route::OpenApiDoc(p) => ok(openapi::document(&defs, &p)),
         Route::Unknown => ApiError::no_route().into_response(),

@@ -2,10 +2,29 @@
 //! CRD groups included) and one small document per group/version with a
 //! `patch` operation per resource carrying `x-kubernetes-group-version-kind`
 //! and the `fieldValidation` parameter. That is what kubectl checks before it
-//! validates server-side; no schemas are served.
+//! validates server-side; no schemas are served. `/openapi/v2` is an empty
+//! document, so kubectl's client-side fallback (used for kinds it cannot
+//! find yet) skips validation as it does for unknown kinds on a real server.
 
 use super::resources::ResourceDef;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
+
+/// The protobuf media type of OpenAPI v2 documents.
+const V2_PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+/// `/openapi/v2`: no definitions. In protobuf (what kubectl asks for) an
+/// empty message is an empty body.
+pub(crate) fn v2(headers: &HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if accept.contains("protobuf") {
+        return ([(header::CONTENT_TYPE, V2_PROTOBUF)], Vec::new()).into_response();
+    }
+    let doc = json!({"swagger": "2.0", "info": {"title": "Kubernetes (ferry sandbox)", "version": "v1"},
+                     "paths": {}, "definitions": {}});
+    super::status::json_response(200, &doc)
+}
 
 /// `api/v1` or `apis/{group}/{version}`.
 fn gv_path(d: &ResourceDef) -> String {

@@ -38,6 +38,8 @@ pub(crate) enum Route {
     Group(String),
     /// `/api/v1` or `/apis/{group}/{version}`.
     GroupVersion(String, String),
+    /// `/openapi/v2` (an empty document: no schemas are served).
+    OpenApiV2,
     /// `/openapi/v3`.
     OpenApiIndex,
     /// `/openapi/v3/{api/v1 | apis/g/v}`.
@@ -81,6 +83,7 @@ pub(crate) fn route(path: &str) -> Route {
         ["apis", g] => Route::Group(g.to_string()),
         ["apis", g, v] => Route::GroupVersion(g.to_string(), v.to_string()),
         ["apis", g, v, rest @ ..] => resource(g, v, rest),
+        ["openapi", "v2"] => Route::OpenApiV2,
         ["openapi", "v3"] => Route::OpenApiIndex,
         ["openapi", "v3", rest @ ..] => Route::OpenApiDoc(rest.join("/")),
         _ => Route::Unknown,
