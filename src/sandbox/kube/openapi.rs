@@ -17,7 +17,10 @@ const V2_PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2.v1.0+pro
 /// `/openapi/v2`: no definitions. In protobuf (what kubectl asks for) an
 /// empty message is an empty body.
 pub(crate) fn v2(headers: &HeaderMap) -> Response {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     if accept.contains("protobuf") {
         return ([(header::CONTENT_TYPE, V2_PROTOBUF)], Vec::new()).into_response();
     }

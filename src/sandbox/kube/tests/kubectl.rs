@@ -26,9 +26,14 @@ async fn kubectl_reads_namespaces_configmaps_and_the_installer_image() {
         ])
         .await;
     assert_eq!(image, "eu.gcr.io/kyma-project/kyma-installer:1.15.1");
-    for r in env.sim.requests() {
-        eprintln!("{r:?}");
-    }
+    let failed: Vec<_> = env
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.status != 200)
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(env.sim.mutations(), 0);
 }
 
 const MANIFEST: &str = r#"apiVersion: apiextensions.k8s.io/v1
@@ -73,10 +78,17 @@ async fn kubectl_server_side_apply_of_a_crd_and_its_resource_is_idempotent() {
             break;
         }
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(attempts < 10 && stderr.contains("Widget"), "apply failed: {stderr}\n{:#?}", env.sim.requests());
+        assert!(
+            attempts < 10 && stderr.contains("Widget"),
+            "apply failed: {stderr}\n{:#?}",
+            env.sim.requests()
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let widget = env.sim.get("example.com/v1", "Widget", Some("default"), "w1").unwrap();
+    let widget = env
+        .sim
+        .get("example.com/v1", "Widget", Some("default"), "w1")
+        .unwrap();
     assert_eq!(widget["spec"]["size"], 3);
     let managers = &widget["metadata"]["managedFields"];
     assert_eq!(managers[0]["manager"], "kubectl", "{managers}");
@@ -85,15 +97,35 @@ async fn kubectl_server_side_apply_of_a_crd_and_its_resource_is_idempotent() {
     let mutations = env.sim.mutations();
 
     let again = env.ok(&args).await;
-    assert!(again.contains("widget.example.com/w1 serverside-applied"), "{again}");
-    let widget = env.sim.get("example.com/v1", "Widget", Some("default"), "w1").unwrap();
-    assert_eq!(widget["metadata"]["resourceVersion"], rv, "re-apply changed the object");
-    assert!(env.sim.mutations() > mutations, "re-apply requests are still counted");
-    let applies: Vec<_> = env.sim.requests().into_iter()
+    assert!(
+        again.contains("widget.example.com/w1 serverside-applied"),
+        "{again}"
+    );
+    let widget = env
+        .sim
+        .get("example.com/v1", "Widget", Some("default"), "w1")
+        .unwrap();
+    assert_eq!(
+        widget["metadata"]["resourceVersion"], rv,
+        "re-apply changed the object"
+    );
+    assert!(
+        env.sim.mutations() > mutations,
+        "re-apply requests are still counted"
+    );
+    let applies: Vec<_> = env
+        .sim
+        .requests()
+        .into_iter()
         .filter(|r| r.method == "PATCH")
         .collect();
-    assert!(applies.iter().all(|r| r.content_type.as_deref() == Some("application/apply-patch+yaml")
-        && r.path.contains("fieldManager=kubectl")), "{applies:?}");
+    assert!(
+        applies.iter().all(
+            |r| r.content_type.as_deref() == Some("application/apply-patch+yaml")
+                && r.path.contains("fieldManager=kubectl")
+        ),
+        "{applies:?}"
+    );
     let listed = env.ok(&["get", "wd", "-o", "name"]).await;
     assert_eq!(listed.trim(), "widget.example.com/w1");
     let selected = env.ok(&["get", "cm", "-l", "app=demo", "-o", "name"]).await;
@@ -103,27 +135,60 @@ async fn kubectl_server_side_apply_of_a_crd_and_its_resource_is_idempotent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_label_starts_the_installer_and_watch_sees_it_finish() {
     let env = Env::kyma("1.15.1").await;
-    env.ok(&["-n", "kyma-installer", "set", "image", "deploy/kyma-installer",
-             "kyma-installer-container=eu.gcr.io/kyma-project/kyma-installer:1.16.0-rc4"]).await;
-    let mut watch = env.command(&["-n", "default", "get", "installation", "kyma-installation",
-        "-w", "--request-timeout=20s", "-o", "jsonpath={.status.state}{\"\\n\"}"]);
-    watch.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
+    env.ok(&[
+        "-n",
+        "kyma-installer",
+        "set",
+        "image",
+        "deploy/kyma-installer",
+        "kyma-installer-container=eu.gcr.io/kyma-project/kyma-installer:1.16.0-rc4",
+    ])
+    .await;
+    let mut watch = env.command(&[
+        "-n",
+        "default",
+        "get",
+        "installation",
+        "kyma-installation",
+        "-w",
+        "--request-timeout=20s",
+        "-o",
+        "jsonpath={.status.state}{\"\\n\"}",
+    ]);
+    watch
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
     let mut child = watch.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     std::thread::spawn(move || {
         use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
             if tx.send(line).is_err() {
                 break;
             }
         }
     });
-    let first = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await.unwrap();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap();
     assert_eq!(first.as_deref(), Some("Installed"));
-    env.ok(&["-n", "default", "label", "installation", "kyma-installation", "action=install"]).await;
+    env.ok(&[
+        "-n",
+        "default",
+        "label",
+        "installation",
+        "kyma-installation",
+        "action=install",
+    ])
+    .await;
     let mut states = Vec::new();
-    while let Ok(Some(line)) = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await {
+    while let Ok(Some(line)) =
+        tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await
+    {
         let done = line == "Installed" && states.iter().any(|s| s == "InProgress");
         states.push(line);
         if done {
@@ -133,13 +198,32 @@ async fn kubectl_label_starts_the_installer_and_watch_sees_it_finish() {
     child.kill().unwrap();
     let _ = child.wait();
     let first_progress = states.iter().position(|s| s == "InProgress");
-    assert!(first_progress.is_some() && states.last().map(String::as_str) == Some("Installed"), "{states:?}");
+    assert!(
+        first_progress.is_some() && states.last().map(String::as_str) == Some("Installed"),
+        "{states:?}"
+    );
     assert_eq!(env.sim.installed_versions(), ["1.16.0-rc4"]);
-    let inst = env.sim.get("installer.kyma-project.io/v1alpha1", "Installation", Some("default"), "kyma-installation").unwrap();
+    let inst = env
+        .sim
+        .get(
+            "installer.kyma-project.io/v1alpha1",
+            "Installation",
+            Some("default"),
+            "kyma-installation",
+        )
+        .unwrap();
     assert_eq!(inst["status"]["version"], "1.16.0-rc4");
     assert_eq!(inst["status"]["description"], "Kyma installed");
     for _ in 0..50 {
-        let inst = env.sim.get("installer.kyma-project.io/v1alpha1", "Installation", Some("default"), "kyma-installation").unwrap();
+        let inst = env
+            .sim
+            .get(
+                "installer.kyma-project.io/v1alpha1",
+                "Installation",
+                Some("default"),
+                "kyma-installation",
+            )
+            .unwrap();
         if inst["metadata"]["labels"].get("action").is_none() {
             return;
         }
@@ -151,12 +235,41 @@ async fn kubectl_label_starts_the_installer_and_watch_sees_it_finish() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_delete_deployment_waits_until_it_is_gone() {
     let env = Env::kyma("1.15.1").await;
-    let pods = env.ok(&["-n", "kyma-installer", "get", "pods", "-l", "name=kyma-installer", "-o",
-                        "jsonpath={.items[0].spec.containers[0].image}"]).await;
+    let pods = env
+        .ok(&[
+            "-n",
+            "kyma-installer",
+            "get",
+            "pods",
+            "-l",
+            "name=kyma-installer",
+            "-o",
+            "jsonpath={.items[0].spec.containers[0].image}",
+        ])
+        .await;
     assert_eq!(pods, "eu.gcr.io/kyma-project/kyma-installer:1.15.1");
-    let out = env.ok(&["-n", "kyma-installer", "delete", "deploy", "kyma-installer", "--timeout=10s"]).await;
+    let out = env
+        .ok(&[
+            "-n",
+            "kyma-installer",
+            "delete",
+            "deploy",
+            "kyma-installer",
+            "--timeout=10s",
+        ])
+        .await;
     assert!(out.contains("deleted"), "{out}");
-    assert!(env.sim.get("apps/v1", "Deployment", Some("kyma-installer"), "kyma-installer").is_none());
-    let left = env.ok(&["-n", "kyma-installer", "get", "pods", "-o", "name"]).await;
+    assert!(env
+        .sim
+        .get(
+            "apps/v1",
+            "Deployment",
+            Some("kyma-installer"),
+            "kyma-installer"
+        )
+        .is_none());
+    let left = env
+        .ok(&["-n", "kyma-installer", "get", "pods", "-o", "name"])
+        .await;
     assert_eq!(left.trim(), "");
 }
