@@ -1,8 +1,10 @@
 //! Discovery documents: `/version`, `/api` (APIVersions), `/apis`
 //! (APIGroupList), `/apis/{group}` (APIGroup) and the APIResourceList of a
-//! group/version, built from the currently served resources. Plain v1
-//! discovery only: clients asking for aggregated discovery get these too
-//! (answered as `application/json`, which they accept as a fallback).
+//! group/version, built from the currently served resources; and, for
+//! Kubernetes 1.27 and later when the client asks for it, aggregated
+//! discovery (`apidiscovery.k8s.io/v2`) of `/api` and `/apis`. Older
+//! simulated versions answer plain `application/json`, which clients accept
+//! as the legacy fallback.
 
 use super::resources::ResourceDef;
 use serde_json::{json, Value};
@@ -100,4 +102,70 @@ pub(crate) fn resource_list(defs: &[ResourceDef], group: &str, version: &str) ->
     };
     Some(json!({"kind": "APIResourceList", "apiVersion": "v1",
                 "groupVersion": group_version, "resources": resources}))
+}
+
+/// Media type of aggregated discovery (`apidiscovery.k8s.io/v2`).
+pub(crate) const AGGREGATED: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/// True when a client accepts aggregated discovery and the simulated
+/// Kubernetes serves it (1.27 and later).
+pub(crate) fn wants_aggregated(accept: &str, kubernetes: (u32, u32)) -> bool {
+    kubernetes >= (1, 27)
+        && accept.split(',').any(|a| {
+            a.contains("g=apidiscovery.k8s.io") && a.contains("v=v2") && !a.contains("v=v2beta1")
+        })
+}
+
+fn resource_discovery(d: &ResourceDef) -> Value {
+    let kind = json!({"group": d.group, "version": d.version, "kind": d.kind});
+    let mut r = json!({
+        "resource": d.plural, "responseKind": kind,
+        "scope": if d.namespaced { "Namespaced" } else { "Cluster" },
+        "singularResource": d.singular, "verbs": d.verbs,
+    });
+    if !d.short_names.is_empty() {
+        r["shortNames"] = json!(d.short_names);
+    }
+    if !d.categories.is_empty() {
+        r["categories"] = json!(d.categories);
+    }
+    if d.status {
+        r["subresources"] = json!([{"subresource": "status", "responseKind": kind,
+                                     "verbs": ["get", "patch", "update"]}]);
+    }
+    r
+}
+
+/// `/api` (core) or `/apis` (named groups) as an APIGroupDiscoveryList.
+pub(crate) fn aggregated(defs: &[ResourceDef], core: bool) -> Value {
+    let mut names: Vec<(String, Vec<String>)> = if core {
+        vec![(String::new(), vec!["v1".to_string()])]
+    } else {
+        groups(defs)
+    };
+    let items: Vec<Value> = names
+        .drain(..)
+        .map(|(group, versions)| {
+            let versions: Vec<Value> = versions
+                .iter()
+                .map(|v| {
+                    let resources: Vec<Value> = defs
+                        .iter()
+                        .filter(|d| d.group == group && d.version == *v)
+                        .map(resource_discovery)
+                        .collect();
+                    json!({"version": v, "resources": resources, "freshness": "Current"})
+                })
+                .collect();
+            let metadata = if group.is_empty() {
+                json!({"creationTimestamp": null})
+            } else {
+                json!({"name": group, "creationTimestamp": null})
+            };
+            json!({"metadata": metadata, "versions": versions})
+        })
+        .collect();
+    json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2",
+           "metadata": {}, "items": items})
 }

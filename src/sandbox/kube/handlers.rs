@@ -133,7 +133,21 @@ async fn dispatch(
         return ApiError::method_not_allowed().into_response();
     }
     let defs = served(&shared.config, &shared.lock().store);
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let aggregated = discovery::wants_aggregated(accept, shared.config.kubernetes);
     match r {
+        Route::Api | Route::Apis if aggregated => {
+            let doc = discovery::aggregated(&defs, r == Route::Api);
+            let mut resp = json_response(200, &doc);
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static(discovery::AGGREGATED),
+            );
+            resp
+        }
         Route::Version => json_response(200, &discovery::version(shared.config.kubernetes)),
         Route::Health => (axum::http::StatusCode::OK, "ok").into_response(),
         Route::Api => {
@@ -218,7 +232,7 @@ fn resource(
         return Err(ApiError::no_route());
     }
     let labels = LabelSelector::parse(query.get("labelSelector").unwrap_or_default())?;
-    let fields = FieldSelector::parse(query.get("fieldSelector").unwrap_or_default())?;
+    let fields = FieldSelector::parse(query.get("fieldSelector").unwrap_or_default(), &def.kind)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());

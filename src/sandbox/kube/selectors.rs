@@ -89,13 +89,46 @@ impl LabelSelector {
     }
 }
 
-/// A parsed field selector over `metadata.name` and `metadata.namespace`.
+/// Fields a kind can be selected by besides `metadata.name` and
+/// `metadata.namespace` (the subset of Kubernetes' per-kind field labels that
+/// clients use).
+fn kind_fields(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "Event" => &[
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        ],
+        "Pod" => &[
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "status.phase",
+            "status.podIP",
+        ],
+        "Secret" => &["type"],
+        "Namespace" => &["status.phase"],
+        _ => &[],
+    }
+}
+
+/// A parsed field selector over `metadata.name`, `metadata.namespace` and
+/// the kind's own field labels.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FieldSelector(Vec<(String, bool, String)>);
 
 impl FieldSelector {
-    /// Parses `fieldSelector`.
-    pub fn parse(s: &str) -> Result<Self, ApiError> {
+    /// Parses `fieldSelector` for objects of `kind`.
+    pub fn parse(s: &str, kind: &str) -> Result<Self, ApiError> {
         let mut reqs = Vec::new();
         for term in split_top(s) {
             let (field, equal, value) = if let Some((k, v)) = term.split_once("!=") {
@@ -108,7 +141,9 @@ impl FieldSelector {
                 )));
             };
             let field = field.trim();
-            if field != "metadata.name" && field != "metadata.namespace" {
+            let known = ["metadata.name", "metadata.namespace"].contains(&field)
+                || kind_fields(kind).contains(&field);
+            if !known {
                 return Err(ApiError::bad_request(format!(
                     "field label not supported: {field}"
                 )));
@@ -126,16 +161,16 @@ impl FieldSelector {
     /// True when the object satisfies every requirement.
     pub fn matches(&self, obj: &Value) -> bool {
         self.0.iter().all(|(field, equal, value)| {
-            let pointer = if field == "metadata.name" {
-                "/metadata/name"
-            } else {
-                "/metadata/namespace"
-            };
-            let actual = obj
-                .pointer(pointer)
-                .and_then(Value::as_str)
+            let actual = field
+                .split('.')
+                .try_fold(obj, |v, k| v.get(k))
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    Value::Null => String::new(),
+                    other => other.to_string(),
+                })
                 .unwrap_or_default();
-            (actual == value) == *equal
+            (actual == *value) == *equal
         })
     }
 }
@@ -167,16 +202,21 @@ mod tests {
     }
 
     #[test]
-    fn field_selector_name_and_namespace() {
+    fn field_selector_name_namespace_and_kind_fields() {
         let obj = json!({"metadata": {"name": "x", "namespace": "ns"}});
-        assert!(FieldSelector::parse("metadata.name=x")
-            .unwrap()
-            .matches(&obj));
-        assert!(
-            !FieldSelector::parse("metadata.name=x,metadata.namespace!=ns")
-                .unwrap()
-                .matches(&obj)
+        let parse = |s: &str, kind: &str| FieldSelector::parse(s, kind);
+        assert!(parse("metadata.name=x", "ConfigMap").unwrap().matches(&obj));
+        let both = parse("metadata.name=x,metadata.namespace!=ns", "ConfigMap");
+        assert!(!both.unwrap().matches(&obj));
+        assert_eq!(parse("spec.x=1", "ConfigMap").unwrap_err().code, 400);
+        let event = json!({"involvedObject": {"kind": "Deployment", "name": "d"}});
+        let sel = parse(
+            "involvedObject.kind=Deployment,involvedObject.name=d",
+            "Event",
         );
-        assert_eq!(FieldSelector::parse("spec.x=1").unwrap_err().code, 400);
+        assert!(sel.unwrap().matches(&event));
+        assert!(!parse("involvedObject.name=e", "Event")
+            .unwrap()
+            .matches(&event));
     }
 }

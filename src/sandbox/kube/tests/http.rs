@@ -301,7 +301,7 @@ async fn dry_run_validates_but_stores_nothing() {
     assert_eq!(obj["metadata"]["name"], "dry");
     let (code, _) = api
         .patch(
-            &format!("/api/v1/namespaces/default/configmaps/dry2?dryRun=All&fieldManager=ferry"),
+            "/api/v1/namespaces/default/configmaps/dry2?dryRun=All&fieldManager=ferry",
             "application/apply-patch+yaml",
             cm("dry2", "1"),
         )

@@ -273,3 +273,39 @@ async fn kubectl_delete_deployment_waits_until_it_is_gone() {
         .await;
     assert_eq!(left.trim(), "");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_uses_aggregated_discovery_on_1_30_and_legacy_on_1_16() {
+    for (kubernetes, aggregated) in [((1, 30), true), ((1, 16), false)] {
+        let env = Env::start(super::ClusterConfig {
+            kubernetes,
+            kyma_version: Some("1.24.0".into()),
+            ..super::fast()
+        })
+        .await;
+        let out = env.ok(&["get", "inst", "-A", "-o", "name"]).await;
+        assert_eq!(
+            out.trim(),
+            "installation.installer.kyma-project.io/kyma-installation"
+        );
+        let describe = env
+            .ok(&[
+                "-n",
+                "kyma-installer",
+                "describe",
+                "deploy",
+                "kyma-installer",
+            ])
+            .await;
+        assert!(
+            describe.contains("eu.gcr.io/kyma-project/kyma-installer:1.24.0"),
+            "{describe}"
+        );
+        let per_group = env
+            .sim
+            .requests()
+            .iter()
+            .any(|r| r.path.starts_with("/apis/apps/v1?"));
+        assert_eq!(per_group, !aggregated, "{kubernetes:?}");
+    }
+}
