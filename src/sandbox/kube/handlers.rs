@@ -8,7 +8,8 @@ use super::resources::{find, served};
 use super::router::{route, ResourcePath, Route};
 use super::selectors::{FieldSelector, LabelSelector};
 use super::status::{json_response, ApiError};
-use super::{discovery, openapi, watch, KubeRequestRecord, Shared};
+use super::store::Key;
+use super::{discovery, openapi, table, watch, KubeRequestRecord, Shared, State as SimState};
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
@@ -257,36 +258,50 @@ fn resource(
             }
         }
     }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let printing = table::wanted(accept).then(|| crd_of(&state, def));
     match (method.clone(), rp.name.as_deref()) {
-        (Method::GET, None) if query.flag("watch") => {
-            drop(state);
-            Ok(watch::watch(
-                shared.clone(),
-                def.clone(),
-                target.namespace.clone(),
-                labels,
-                fields,
-                query,
-            ))
-        }
-        (Method::GET, Some(name)) if query.flag("watch") => {
+        (Method::GET, name) if query.flag("watch") => {
             drop(state);
             let mut fields = fields;
-            fields.require_name(name);
-            Ok(watch::watch(
-                shared.clone(),
-                def.clone(),
-                target.namespace.clone(),
+            if let Some(name) = name {
+                fields.require_name(name);
+            }
+            let spec = watch::WatchSpec {
+                def: def.clone(),
+                namespace: if def.namespaced {
+                    target.namespace.clone()
+                } else {
+                    None
+                },
                 labels,
                 fields,
-                query,
-            ))
+                table: printing,
+            };
+            Ok(watch::watch(shared.clone(), spec, query))
         }
-        (Method::GET, None) => Ok(json_response(
-            200,
-            &ops::list(&state, &target, &labels, &fields),
-        )),
-        (Method::GET, Some(name)) => Ok(json_response(200, &ops::get(&state, &target, name)?)),
+        (Method::GET, None) => {
+            let list = ops::list(&state, &target, &labels, &fields);
+            let body = match printing {
+                Some(crd) => {
+                    let items = list["items"].as_array().cloned().unwrap_or_default();
+                    table::table(def, crd.as_ref(), &items, state.store.rv())
+                }
+                None => list,
+            };
+            Ok(json_response(200, &body))
+        }
+        (Method::GET, Some(name)) => {
+            let obj = ops::get(&state, &target, name)?;
+            let body = match printing {
+                Some(crd) => table::table(def, crd.as_ref(), &[obj], state.store.rv()),
+                None => obj,
+            };
+            Ok(json_response(200, &body))
+        }
         (Method::POST, None) => {
             let obj = ops::create(&mut state, &target, parse_body(&body)?, &opts)?;
             Ok(json_response(201, &obj))
@@ -307,4 +322,16 @@ fn resource(
         }
         _ => Err(ApiError::method_not_allowed()),
     }
+}
+
+/// The CRD defining `def`, for printer columns (None for built-in kinds).
+fn crd_of(state: &SimState, def: &super::resources::ResourceDef) -> Option<Value> {
+    let name = format!("{}.{}", def.plural, def.group);
+    let key = Key::new(
+        "apiextensions.k8s.io",
+        "customresourcedefinitions",
+        None,
+        &name,
+    );
+    state.store.get(&key).cloned()
 }

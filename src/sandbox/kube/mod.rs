@@ -23,6 +23,7 @@ mod seed;
 mod selectors;
 mod status;
 mod store;
+mod table;
 mod watch;
 
 #[cfg(test)]

@@ -51,6 +51,12 @@ fn namespace(state: &mut State, name: &str) {
 }
 
 fn crd(state: &mut State, group: &str, plural: &str, kind: &str, short: &[&str]) {
+    let columns = if kind == "Installation" {
+        json!([{"name": "State", "type": "string", "jsonPath": ".status.state"},
+               {"name": "Description", "type": "string", "jsonPath": ".status.description"}])
+    } else {
+        json!([])
+    };
     let obj = json!({
         "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
         "metadata": {"name": format!("{plural}.{group}")},
@@ -59,7 +65,7 @@ fn crd(state: &mut State, group: &str, plural: &str, kind: &str, short: &[&str])
                       "listKind": format!("{kind}List"), "shortNames": short},
             "versions": [{"name": "v1alpha1", "served": true, "storage": true,
                 "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}},
-                "subresources": {"status": {}}}]},
+                "subresources": {"status": {}}, "additionalPrinterColumns": columns}]},
     });
     let key = put(
         state,

@@ -9,6 +9,7 @@ use super::resources::{to_version, ResourceDef};
 use super::selectors::{FieldSelector, LabelSelector};
 use super::status::ApiError;
 use super::store::Event;
+use super::table::table;
 use super::Shared;
 use axum::body::{Body, Bytes};
 use axum::http::{header, StatusCode};
@@ -23,15 +24,21 @@ use tokio::time::Instant;
 /// How often a watch with `allowWatchBookmarks` gets a BOOKMARK.
 const BOOKMARK_EVERY: Duration = Duration::from_secs(1);
 
-/// What one watch selects.
-struct Filter {
-    def: ResourceDef,
-    namespace: Option<String>,
-    labels: LabelSelector,
-    fields: FieldSelector,
+/// What one watch selects and how it prints.
+pub(crate) struct WatchSpec {
+    /// The watched resource.
+    pub def: ResourceDef,
+    /// Namespace filter.
+    pub namespace: Option<String>,
+    /// Label selector.
+    pub labels: LabelSelector,
+    /// Field selector.
+    pub fields: FieldSelector,
+    /// `Some(crd)` when events carry one-row Tables (CRD for printer columns).
+    pub table: Option<Option<Value>>,
 }
 
-impl Filter {
+impl WatchSpec {
     fn converted(&self, e: &Event) -> Option<Value> {
         if e.key.group != self.def.storage_group || e.key.plural != self.def.plural {
             return None;
@@ -44,7 +51,13 @@ impl Filter {
             return None;
         }
         let obj = to_version(&self.def, e.object.clone());
-        (self.labels.matches(&obj) && self.fields.matches(&obj)).then_some(obj)
+        if !(self.labels.matches(&obj) && self.fields.matches(&obj)) {
+            return None;
+        }
+        Some(match &self.table {
+            Some(crd) => table(&self.def, crd.as_ref(), &[obj], e.rv),
+            None => obj,
+        })
     }
 }
 
@@ -55,20 +68,7 @@ fn line(kind: &str, object: &Value) -> Bytes {
 }
 
 /// Starts a watch and returns the streaming response.
-pub(crate) fn watch(
-    shared: Arc<Shared>,
-    def: ResourceDef,
-    namespace: Option<String>,
-    labels: LabelSelector,
-    fields: FieldSelector,
-    query: &Query,
-) -> Response {
-    let filter = Filter {
-        namespace: if def.namespaced { namespace } else { None },
-        def,
-        labels,
-        fields,
-    };
+pub(crate) fn watch(shared: Arc<Shared>, filter: WatchSpec, query: &Query) -> Response {
     let since = query
         .get("resourceVersion")
         .and_then(|rv| rv.parse::<u64>().ok())
@@ -145,7 +145,7 @@ pub(crate) fn watch(
 async fn pump(
     mut live: broadcast::Receiver<Arc<Event>>,
     tx: &mpsc::Sender<Bytes>,
-    filter: &Filter,
+    filter: &WatchSpec,
     mut seen_rv: u64,
     bookmarks: bool,
     limit: Option<Duration>,

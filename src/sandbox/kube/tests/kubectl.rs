@@ -309,3 +309,40 @@ async fn kubectl_uses_aggregated_discovery_on_1_30_and_legacy_on_1_16() {
         assert_eq!(per_group, !aggregated, "{kubernetes:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_prints_server_side_tables() {
+    let env = Env::kyma("1.15.1").await;
+    let header = |out: &str| {
+        out.lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    let deploy = env.ok(&["-n", "kyma-installer", "get", "deploy"]).await;
+    assert_eq!(
+        header(&deploy),
+        ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    );
+    assert!(deploy.lines().nth(1).unwrap().contains(" 1/1 "), "{deploy}");
+    let ns = env.ok(&["get", "ns", "kyma-installer"]).await;
+    assert_eq!(header(&ns), ["NAME", "STATUS", "AGE"]);
+    assert!(ns.contains("Active"), "{ns}");
+    let inst = env.ok(&["get", "inst", "-A"]).await;
+    assert_eq!(
+        header(&inst),
+        ["NAMESPACE", "NAME", "STATE", "DESCRIPTION", "AGE"]
+    );
+    assert!(inst.contains("Installed   Kyma installed"), "{inst}");
+    let pods = env.ok(&["-n", "kyma-installer", "get", "pods"]).await;
+    assert!(pods.contains("1/1     Running"), "{pods}");
+    // A watch in table form ends with the client's request timeout.
+    let watched = env.ok(&["get", "inst", "-w", "--request-timeout=1s"]).await;
+    assert_eq!(header(&watched), ["NAME", "STATE", "DESCRIPTION", "AGE"]);
+    assert!(
+        watched.contains("kyma-installation   Installed"),
+        "{watched}"
+    );
+}
