@@ -510,3 +510,87 @@ async fn failing_version_ends_in_error_with_the_label_removed() {
     assert!(inst["metadata"]["labels"].get("action").is_none());
     assert!(env.sim.installed_versions().is_empty());
 }
+
+#[tokio::test]
+async fn deployments_follow_spec_through_status_and_share_storage_across_versions() {
+    let env = Env::start(ClusterConfig {
+        kubernetes: (1, 15),
+        kyma_version: Some("1.9.0".into()),
+        ..fast()
+    })
+    .await;
+    let api = Api::new(&env);
+    let ext = "/apis/extensions/v1beta1/namespaces/kyma-installer/deployments/kyma-installer";
+    let (code, old) = api.get(ext).await;
+    assert_eq!(code, 200);
+    assert_eq!(old["apiVersion"], "extensions/v1beta1");
+    let apps = "/apis/apps/v1/namespaces/kyma-installer/deployments/kyma-installer";
+    let (code, patched) = api
+        .patch(
+            apps,
+            "application/strategic-merge-patch+json",
+            json!({"spec": {"replicas": 3}, "status": {"readyReplicas": 99}}),
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(patched["metadata"]["generation"], 2);
+    assert_eq!(
+        patched["status"]["readyReplicas"], 1,
+        "main resource writes ignore status"
+    );
+    let mut status = Value::Null;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        status = api.get(ext).await.1["status"].clone();
+        if status["readyReplicas"] == 3 {
+            break;
+        }
+    }
+    assert_eq!(status["observedGeneration"], 2, "{status}");
+    assert_eq!(status["readyReplicas"], 3, "{status}");
+    let (_, pods) = api
+        .get("/api/v1/namespaces/kyma-installer/pods?labelSelector=name%3Dkyma-installer")
+        .await;
+    assert_eq!(pods["items"].as_array().unwrap().len(), 3);
+    let (code, written) = api
+        .patch(
+            &format!("{apps}/status"),
+            "application/merge-patch+json",
+            json!({"spec": {"replicas": 7}, "status": {"readyReplicas": 0}}),
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(written["spec"]["replicas"], 3, "status writes ignore spec");
+    assert_eq!(written["status"]["readyReplicas"], 0);
+    let (code, _) = api
+        .get("/apis/apps/v1/namespaces/kyma-installer/deployments/kyma-installer/scale")
+        .await;
+    assert_eq!(code, 404);
+}
+
+#[tokio::test]
+async fn watches_send_bookmarks_when_allowed() {
+    let env = Env::start(fast()).await;
+    let api = Api::new(&env);
+    let (_, list) = api.get(CMS).await;
+    let rv = list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path =
+        format!("{CMS}?watch=true&resourceVersion={rv}&allowWatchBookmarks=true&timeoutSeconds=2");
+    let events = api.watch(&path, 1).await;
+    assert_eq!(events[0]["type"], "BOOKMARK");
+    assert_eq!(
+        events[0]["object"]["metadata"]["resourceVersion"],
+        json!(rv)
+    );
+    let token = "/api/v1/namespaces";
+    let wrong = reqwest::Client::new()
+        .get(format!("{}{token}", env.sim.base_url()))
+        .bearer_auth("not-the-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+}
