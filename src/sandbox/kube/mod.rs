@@ -9,6 +9,7 @@
 
 mod apply;
 mod controller;
+mod convert;
 mod discovery;
 mod fields;
 mod handlers;
@@ -24,6 +25,7 @@ mod selectors;
 mod status;
 mod store;
 mod table;
+mod validate;
 mod watch;
 
 #[cfg(test)]

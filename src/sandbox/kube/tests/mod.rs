@@ -1,8 +1,11 @@
 //! Tests of the Kubernetes API simulator: the real `kubectl` against it
 //! (`kubectl.rs`) and raw HTTP through reqwest (`http.rs`).
 
+mod api;
+mod controllers;
 mod http;
 mod kubectl;
+mod watch;
 
 use super::{ClusterConfig, KubeSim};
 use std::path::PathBuf;
