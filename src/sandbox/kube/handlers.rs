@@ -59,12 +59,11 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         .map(String::from);
     let query = Query::parse(parts.uri.query());
     let dry_run = query.get("dryRun").is_some_and(|v| v == "All");
-    let body = axum::body::to_bytes(body, BODY_LIMIT)
-        .await
-        .unwrap_or_default();
-    let response = match precheck(&shared, &parts.headers) {
-        Err(e) => e.into_response(),
-        Ok(()) => {
+    let body = axum::body::to_bytes(body, BODY_LIMIT).await;
+    let response = match (precheck(&shared, &parts.headers), body) {
+        (Err(e), _) => e.into_response(),
+        (Ok(()), Err(_)) => ApiError::too_large(BODY_LIMIT).into_response(),
+        (Ok(()), Ok(body)) => {
             dispatch(
                 &shared,
                 &parts.method,

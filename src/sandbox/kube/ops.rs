@@ -56,10 +56,10 @@ impl Target<'_> {
         self.subresource.as_deref() == Some("status")
     }
 
-    fn writer<'a>(&'a self, opts: &'a WriteOpts, now: &'a str) -> Writer<'a> {
+    fn writer<'a>(&'a self, opts: &'a WriteOpts, now: &'a str, api_version: &'a str) -> Writer<'a> {
         Writer {
             manager: &opts.manager,
-            api_version: "",
+            api_version,
             subresource: if self.status_sub() { "status" } else { "" },
             status_subresource: self.def.status,
             now,
@@ -217,9 +217,8 @@ pub(crate) fn create(
     }
     initialise(state, t.def, &mut body);
     let now = now();
-    let mut writer = t.writer(opts, &now);
     let api_version = t.def.api_version();
-    writer.api_version = &api_version;
+    let writer = t.writer(opts, &now, &api_version);
     track_update(None, &mut body, &writer);
     commit(state, t, None, body, opts.dry_run)
 }
@@ -283,8 +282,7 @@ fn finish_update(
 ) -> Result<Value, ApiError> {
     let now = now();
     let api_version = t.def.api_version();
-    let mut writer = t.writer(opts, &now);
-    writer.api_version = &api_version;
+    let writer = t.writer(opts, &now, &api_version);
     track_update(Some(old), &mut new, &writer);
     commit(state, t, Some(old), new, opts.dry_run)
 }
@@ -376,8 +374,7 @@ fn apply(
     };
     let now = now();
     let api_version = t.def.api_version();
-    let mut writer = t.writer(opts, &now);
-    writer.api_version = &api_version;
+    let writer = t.writer(opts, &now, &api_version);
     let mut new = server_side_apply(&base, &body, &writer, opts.force)
         .map_err(|c| ApiError::apply_conflicts(&t.def.group, &t.def.plural, name, &c))?;
     match &old {

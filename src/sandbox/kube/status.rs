@@ -159,6 +159,15 @@ impl ApiError {
         )
     }
 
+    /// 413 RequestEntityTooLarge (or an unreadable body).
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            413,
+            "RequestEntityTooLarge",
+            format!("the request body could not be read or exceeds {limit} bytes; send a smaller object"),
+        )
+    }
+
     /// 401 Unauthorized.
     pub fn unauthorized() -> Self {
         Self::new(401, "Unauthorized", "Unauthorized".into())
