@@ -401,16 +401,25 @@ pub(crate) fn delete(
         return Ok(old);
     }
     let key = t.key(name);
-    if t.def.kind == "Namespace" {
-        let inside: Vec<Key> = state
-            .store
-            .all()
-            .filter(|(k, _)| k.namespace == name)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in inside {
-            state.store.remove(&k);
+    let contents = |k: &Key| match t.def.kind.as_str() {
+        "Namespace" => k.namespace == name,
+        "CustomResourceDefinition" => {
+            let spec = &old["spec"];
+            Some(k.group.as_str()) == spec["group"].as_str()
+                && Some(k.plural.as_str()) == spec.pointer("/names/plural").and_then(Value::as_str)
         }
+        _ => false,
+    };
+    // Namespaces take their objects along, CRDs their custom resources.
+    let inside: Vec<Key> = state
+        .store
+        .all()
+        .map(|(k, _)| k)
+        .filter(|k| contents(k))
+        .cloned()
+        .collect();
+    for k in inside {
+        state.store.remove(&k);
     }
     let mut doomed = old.clone();
     doomed["metadata"]["deletionTimestamp"] = json!(now());

@@ -183,3 +183,42 @@ async fn v1beta1_crds_share_storage_and_their_kind_is_served_once_established() 
     assert_eq!(beta["spec"]["version"], "v1alpha1");
     assert_eq!(beta["status"]["conditions"][1]["type"], "Established");
 }
+
+#[tokio::test]
+async fn deleting_a_crd_removes_its_resources_and_stops_serving_them() {
+    let env = Env::kyma("1.20.0").await;
+    let api = Api::new(&env);
+    let crd = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/installations.installer.kyma-project.io";
+    let (code, _) = api.send(reqwest::Method::DELETE, crd, None, None).await;
+    assert_eq!(code, 200);
+    assert!(env
+        .sim
+        .objects()
+        .iter()
+        .all(|o| o["kind"] != "Installation"));
+    let (code, _) = api
+        .get("/apis/installer.kyma-project.io/v1alpha1/installations")
+        .await;
+    assert_eq!(code, 404);
+    let (code, _) = api
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v1/namespaces/kyma-installer",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert!(env
+        .sim
+        .objects()
+        .iter()
+        .all(|o| o["metadata"]["namespace"] != "kyma-installer"));
+    let (code, _) = api
+        .post(
+            "/api/v1/namespaces/kyma-installer/configmaps",
+            super::api::cm("x", "1"),
+        )
+        .await;
+    assert_eq!(code, 404, "no writes into a deleted namespace");
+}
