@@ -49,17 +49,6 @@ pub(crate) enum EventType {
     Deleted,
 }
 
-impl EventType {
-    /// The watch event type string.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::Added => "ADDED",
-            EventType::Modified => "MODIFIED",
-            EventType::Deleted => "DELETED",
-        }
-    }
-}
-
 /// One change, as watches see it.
 #[derive(Clone, Debug)]
 pub(crate) struct Event {
@@ -69,6 +58,9 @@ pub(crate) struct Event {
     pub key: Key,
     /// The object after the change (before it, for deletions), storage shape.
     pub object: Value,
+    /// The object before a modification (selector watches turn changes
+    /// into ADDED/DELETED when an object starts or stops matching).
+    pub previous: Option<Value>,
     /// resourceVersion of the change.
     pub rv: u64,
 }
@@ -135,13 +127,13 @@ impl Store {
         }
         self.rv += 1;
         obj["metadata"]["resourceVersion"] = json!(self.rv.to_string());
-        let kind = if self.objects.contains_key(&key) {
+        let previous = self.objects.insert(key.clone(), obj.clone());
+        let kind = if previous.is_some() {
             EventType::Modified
         } else {
             EventType::Added
         };
-        self.objects.insert(key.clone(), obj.clone());
-        self.emit(kind, key, obj.clone());
+        self.emit(kind, key, obj.clone(), previous);
         obj
     }
 
@@ -150,15 +142,16 @@ impl Store {
         let mut obj = self.objects.remove(key)?;
         self.rv += 1;
         obj["metadata"]["resourceVersion"] = json!(self.rv.to_string());
-        self.emit(EventType::Deleted, key.clone(), obj.clone());
+        self.emit(EventType::Deleted, key.clone(), obj.clone(), None);
         Some(obj)
     }
 
-    fn emit(&mut self, kind: EventType, key: Key, object: Value) {
+    fn emit(&mut self, kind: EventType, key: Key, object: Value, previous: Option<Value>) {
         let event = Arc::new(Event {
             kind,
             key,
             object,
+            previous,
             rv: self.rv,
         });
         self.history.push_back(event.clone());

@@ -8,7 +8,7 @@ use super::handlers::Query;
 use super::resources::{to_version, ResourceDef};
 use super::selectors::{FieldSelector, LabelSelector};
 use super::status::ApiError;
-use super::store::Event;
+use super::store::{Event, EventType};
 use super::table::table;
 use super::Shared;
 use axum::body::{Body, Bytes};
@@ -39,7 +39,14 @@ pub(crate) struct WatchSpec {
 }
 
 impl WatchSpec {
-    fn converted(&self, e: &Event) -> Option<Value> {
+    fn selects(&self, obj: &Value) -> bool {
+        self.labels.matches(obj) && self.fields.matches(obj)
+    }
+
+    /// The watch line for an event, if this watch sees it. A modification
+    /// that makes an object start or stop matching the selectors is an
+    /// ADDED or DELETED, as on a real API server.
+    fn render(&self, e: &Event) -> Option<Bytes> {
         if e.key.group != self.def.storage_group || e.key.plural != self.def.plural {
             return None;
         }
@@ -51,13 +58,22 @@ impl WatchSpec {
             return None;
         }
         let obj = to_version(&self.def, e.object.clone());
-        if !(self.labels.matches(&obj) && self.fields.matches(&obj)) {
-            return None;
-        }
-        Some(match &self.table {
+        let now = self.selects(&obj);
+        let before = e
+            .previous
+            .as_ref()
+            .is_some_and(|p| self.selects(&to_version(&self.def, p.clone())));
+        let kind = match (e.kind, before, now) {
+            (EventType::Modified, true, true) => "MODIFIED",
+            (EventType::Modified, false, true) | (EventType::Added, _, true) => "ADDED",
+            (EventType::Modified, true, false) | (EventType::Deleted, _, true) => "DELETED",
+            _ => return None,
+        };
+        let shown = match &self.table {
             Some(crd) => table(&self.def, crd.as_ref(), &[obj], e.rv),
             None => obj,
-        })
+        };
+        Some(line(kind, &shown))
     }
 }
 
@@ -86,7 +102,7 @@ pub(crate) fn watch(shared: Arc<Shared>, filter: WatchSpec, query: &Query) -> Re
                 Ok((past, live)) => {
                     let lines = past
                         .iter()
-                        .filter_map(|e| filter.converted(e).map(|o| line(e.kind.as_str(), &o)))
+                        .filter_map(|e| filter.render(e))
                         .collect::<Vec<_>>();
                     (lines, Some(live), rv, drop_after)
                 }
@@ -101,12 +117,13 @@ pub(crate) fn watch(shared: Arc<Shared>, filter: WatchSpec, query: &Query) -> Re
                     .all()
                     .filter_map(|(k, v)| {
                         let e = Event {
-                            kind: super::store::EventType::Added,
+                            kind: EventType::Added,
                             key: k.clone(),
                             object: v.clone(),
+                            previous: None,
                             rv: 0,
                         };
-                        filter.converted(&e).map(|o| line("ADDED", &o))
+                        filter.render(&e)
                     })
                     .collect();
                 (
@@ -159,7 +176,7 @@ async fn pump(
             ev = live.recv() => match ev {
                 Ok(e) if e.rv > seen_rv => {
                     seen_rv = e.rv;
-                    filter.converted(&e).map(|o| line(e.kind.as_str(), &o))
+                    filter.render(&e)
                 }
                 Ok(_) => None,
                 Err(_) => return,

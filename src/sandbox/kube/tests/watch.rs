@@ -138,3 +138,48 @@ async fn watches_send_bookmarks_when_allowed() {
         .unwrap();
     assert_eq!(wrong.status(), 401);
 }
+
+#[tokio::test]
+async fn selector_watches_see_objects_enter_and_leave() {
+    let env = Env::start(fast()).await;
+    let api = Api::new(&env);
+    let labelled = json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "x", "labels": {"app": "a"}}});
+    api.post(CMS, labelled).await;
+    api.post(CMS, cm("y", "1")).await;
+    let (_, list) = api.get(&format!("{CMS}?labelSelector=app%3Da")).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let rv = list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let merge = "application/merge-patch+json";
+    api.patch(
+        &format!("{CMS}/y"),
+        merge,
+        json!({"metadata": {"labels": {"app": "a"}}}),
+    )
+    .await;
+    api.patch(
+        &format!("{CMS}/x"),
+        merge,
+        json!({"metadata": {"labels": {"app": null}}}),
+    )
+    .await;
+    api.patch(&format!("{CMS}/x"), merge, json!({"data": {"k": "unseen"}}))
+        .await;
+    let path =
+        format!("{CMS}?watch=true&resourceVersion={rv}&labelSelector=app%3Da&timeoutSeconds=1");
+    let events = api.watch(&path, 10).await;
+    let seen: Vec<(String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().into(),
+                e["object"]["metadata"]["name"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want = [("ADDED", "y"), ("DELETED", "x")].map(|(t, n)| (t.to_string(), n.to_string()));
+    assert_eq!(seen, want);
+}
