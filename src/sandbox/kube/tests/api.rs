@@ -79,6 +79,11 @@ impl Api {
 
     /// Reads watch events until `n` arrived or the stream ends.
     pub async fn watch(&self, path: &str, n: usize) -> Vec<Value> {
+        self.watch_until(path, |events| events.len() >= n).await
+    }
+
+    /// Reads watch events until `done` holds or the stream ends.
+    pub async fn watch_until(&self, path: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let mut resp = self
             .http
             .get(format!("{}{path}", self.base))
@@ -87,7 +92,7 @@ impl Api {
             .unwrap();
         assert_eq!(resp.status(), 200);
         let (mut buf, mut events) = (Vec::new(), Vec::new());
-        while events.len() < n {
+        while !done(&events) {
             let chunk = tokio::time::timeout(Duration::from_secs(5), resp.chunk())
                 .await
                 .unwrap()

@@ -51,13 +51,17 @@ async fn failing_version_ends_in_error_with_the_label_removed() {
         )
         .await;
     assert_eq!(code, 200);
+    let collection = path.rsplit_once('/').unwrap().0;
+    let gave_up = |events: &[Value]| {
+        events.last().is_some_and(|e| {
+            e["object"]["status"]["state"] == "Error"
+                && e["object"]["metadata"]["labels"].get("action").is_none()
+        })
+    };
     let events = api
-        .watch(
-            &format!(
-                "{}?watch=true&timeoutSeconds=5",
-                path.rsplit_once('/').unwrap().0
-            ),
-            200,
+        .watch_until(
+            &format!("{collection}?watch=true&timeoutSeconds=10"),
+            gave_up,
         )
         .await;
     let states: Vec<String> = events
@@ -121,7 +125,7 @@ async fn deployments_follow_spec_through_status_and_share_storage_across_version
         "main resource writes ignore status"
     );
     let mut status = Value::Null;
-    for _ in 0..50 {
+    for _ in 0..150 {
         tokio::time::sleep(Duration::from_millis(20)).await;
         status = api.get(ext).await.1["status"].clone();
         if status["readyReplicas"] == 3 {
@@ -174,8 +178,15 @@ async fn v1beta1_crds_share_storage_and_their_kind_is_served_once_established() 
     assert_eq!(v1["spec"]["versions"][0]["name"], "v1alpha1");
     let (code, _) = api.get("/apis/installer.kyma-project.io/v1alpha1").await;
     assert_eq!(code, 404, "not served before Established");
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    let (code, list) = api.get("/apis/installer.kyma-project.io/v1alpha1").await;
+    let mut code = 0;
+    let mut list = Value::Null;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        (code, list) = api.get("/apis/installer.kyma-project.io/v1alpha1").await;
+        if code == 200 {
+            break;
+        }
+    }
     assert_eq!(code, 200);
     assert_eq!(list["resources"][0]["name"], "installations");
     let (code, beta) = api.get("/apis/apiextensions.k8s.io/v1beta1/customresourcedefinitions/installations.installer.kyma-project.io").await;

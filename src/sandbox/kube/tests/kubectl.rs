@@ -214,7 +214,7 @@ async fn kubectl_label_starts_the_installer_and_watch_sees_it_finish() {
         .unwrap();
     assert_eq!(inst["status"]["version"], "1.16.0-rc4");
     assert_eq!(inst["status"]["description"], "Kyma installed");
-    for _ in 0..50 {
+    for _ in 0..150 {
         let inst = env
             .sim
             .get(
