@@ -6,6 +6,13 @@
 //! This file owns the handle (`KubeSim`), its configuration and the shared
 //! state; routing, storage, apply, discovery and controllers live in the
 //! sibling files. Product code never depends on this module.
+//!
+//! Deliberately not simulated: OpenAPI schemas (so no schema validation or
+//! unknown-field rejection), keyed list merges in server-side apply (lists
+//! are atomic, so a change anywhere in `containers` conflicts as a whole),
+//! pagination (`limit` is ignored), RBAC, protobuf (always JSON), and
+//! ReplicaSets (Pods are owned by their Deployment directly). Bodies must be
+//! JSON, which is what kubectl and kube-rs send, apply patches included.
 
 mod apply;
 mod controller;
