@@ -2,3 +2,4 @@
 //! Product code never depends on them.
 
 pub mod github;
+pub mod kube;
