@@ -32,7 +32,7 @@ pub struct ResolvedPlan {
 pub enum PackError {
     /// Reading from GitHub failed.
     #[error(transparent)]
-    Source(#[from] SourceError),
+    Source(Box<SourceError>),
     /// No plan.
     #[error(transparent)]
     Plan(#[from] plan::PlanError),
@@ -51,6 +51,12 @@ pub enum PackError {
     /// `SOURCE_DATE_EPOCH` is set but not a number.
     #[error("SOURCE_DATE_EPOCH must be whole seconds since 1970, not `{0}`")]
     BadEpoch(String),
+}
+
+impl From<SourceError> for PackError {
+    fn from(err: SourceError) -> Self {
+        PackError::Source(Box::new(err))
+    }
 }
 
 /// Lists releases and guides and makes the plan.
@@ -190,9 +196,10 @@ fn wanted_for_hop(
     let dir = hop_dir(hop);
     let mut wanted = Vec::new();
     for name in &hop.assets {
-        if let (Some(request), Some(asset)) =
-            (source.asset_download(&hop.release, name), hop.release.asset(name))
-        {
+        if let (Some(request), Some(asset)) = (
+            source.asset_download(&hop.release, name),
+            hop.release.asset(name),
+        ) {
             wanted.push(Wanted {
                 path: format!("{dir}/assets/{name}"),
                 kind: FileKind::Asset,
@@ -233,9 +240,10 @@ fn release_notes(
     let title = hop.release.name.as_deref().unwrap_or(&hop.release.tag);
     let body = hop.release.body.as_deref().unwrap_or("").trim_end();
     let text = format!("# {title}\n\n{body}\n");
-    let blob = fetcher
-        .cache()
-        .put_bytes(&format!("notes:{}", source.release_web_url(&hop.release.tag)), text.as_bytes())?;
+    let blob = fetcher.cache().put_bytes(
+        &format!("notes:{}", source.release_web_url(&hop.release.tag)),
+        text.as_bytes(),
+    )?;
     let path = format!("{}/RELEASE_NOTES.md", hop_dir(hop));
     payload.push(PayloadFile {
         path: path.clone(),

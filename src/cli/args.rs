@@ -15,7 +15,12 @@ use std::path::PathBuf;
 /// bundle. Inside the air gap, `ferry verify` proves the bundle is complete
 /// and was signed by a key you trust.
 #[derive(Debug, Parser)]
-#[command(name = "ferry", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "ferry",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 #[command(after_help = "\
 Typical session (connected side):
   ferry keygen --output ops
@@ -26,7 +31,13 @@ Typical session (connected side):
 Try it all offline against a simulated GitHub: ferry demo")]
 pub struct Cli {
     /// Product profile: a built-in name (kyma) or a path to a profile TOML file.
-    #[arg(long, global = true, env = "FERRY_PROFILE", default_value = "kyma", value_name = "NAME|FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "FERRY_PROFILE",
+        default_value = "kyma",
+        value_name = "NAME|FILE"
+    )]
     pub profile: String,
 
     /// GitHub API root (GitHub Enterprise: https://HOST/api/v3). A token is read

@@ -88,7 +88,11 @@ impl Reporter for Progress {
                 bar.finish_and_clear();
             }
         }
-        let how = if from_cache { "cached    " } else { "downloaded" };
+        let how = if from_cache {
+            "cached    "
+        } else {
+            "downloaded"
+        };
         self.line(&format!("  {how} {label}"));
     }
 

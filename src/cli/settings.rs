@@ -59,7 +59,9 @@ impl Globals {
 
 /// A fetcher over the given (or default) cache directory.
 pub fn fetcher(http: HttpClient, cache: Option<&Path>, jobs: u16) -> Result<Fetcher> {
-    let dir: PathBuf = cache.map(Path::to_path_buf).unwrap_or_else(Cache::default_dir);
+    let dir: PathBuf = cache
+        .map(Path::to_path_buf)
+        .unwrap_or_else(Cache::default_dir);
     let cache = Cache::open(&dir)
         .with_context(|| format!("cannot use download cache {}", dir.display()))?;
     Ok(Fetcher::new(http, cache, usize::from(jobs)))

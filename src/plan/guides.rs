@@ -76,7 +76,7 @@ pub fn attach(profile: &Profile, hops: &mut [PlannedHop], listings: &[BranchList
             }
         }
     }
-    guides.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    guides.sort_by_key(|(first, last, _)| (*first, *last));
     for hop in hops.iter_mut() {
         let (start, end) = (hop.previous.minor_key(), hop.version.minor_key());
         hop.guides = guides

@@ -128,7 +128,11 @@ impl GitHubSource {
     }
 
     /// The files in folder `dir` at `git_ref`; empty when the ref or folder does not exist.
-    pub async fn list_folder(&self, dir: &str, git_ref: &str) -> Result<Vec<ListedFile>, SourceError> {
+    pub async fn list_folder(
+        &self,
+        dir: &str,
+        git_ref: &str,
+    ) -> Result<Vec<ListedFile>, SourceError> {
         let url = self.contents_url(dir, git_ref);
         let body = self
             .http

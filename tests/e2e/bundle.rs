@@ -12,11 +12,17 @@ fn a_bundle_passes_ferry_minisign_tar_and_sha256sum() {
 
     let verified = json(&world.run(&["verify", BUNDLE, "--pub", "ops.pub", "--json"]));
     assert_eq!(verified["ok"], true);
-    assert_eq!(verified["hops"], serde_json::json!(["1.1.0", "1.2.2", "1.3.0"]));
+    assert_eq!(
+        verified["hops"],
+        serde_json::json!(["1.1.0", "1.2.2", "1.3.0"])
+    );
 
     let listing = tool(world.dir.path(), "tar", &["tzf", BUNDLE]);
     let entries: Vec<&str> = listing.lines().collect();
-    assert_eq!(entries[..3], ["manifest.json", "manifest.json.minisig", "SHA256SUMS"]);
+    assert_eq!(
+        entries[..3],
+        ["manifest.json", "manifest.json.minisig", "SHA256SUMS"]
+    );
     for expected in [
         "base/1.0.0/assets/kyma-installer-cluster.yaml",
         "hops/1.1.0/assets/kyma-installer-local.yaml",
@@ -24,22 +30,38 @@ fn a_bundle_passes_ferry_minisign_tar_and_sha256sum() {
         "hops/1.3.0/guides/1.2-1.3.md",
         "hops/1.3.0/RELEASE_NOTES.md",
     ] {
-        assert!(entries.contains(&expected), "{expected} missing from:\n{listing}");
+        assert!(
+            entries.contains(&expected),
+            "{expected} missing from:\n{listing}"
+        );
     }
 
     let unpacked = world.path("unpacked");
     std::fs::create_dir(&unpacked).unwrap();
-    tool(&unpacked, "tar", &["xzf", world.path(BUNDLE).to_str().unwrap()]);
+    tool(
+        &unpacked,
+        "tar",
+        &["xzf", world.path(BUNDLE).to_str().unwrap()],
+    );
     let checked = tool(&unpacked, "sha256sum", &["-c", "SHA256SUMS"]);
-    assert!(checked.lines().count() >= 10 && !checked.contains("FAILED"), "{checked}");
+    assert!(
+        checked.lines().count() >= 10 && !checked.contains("FAILED"),
+        "{checked}"
+    );
     let pubkey = world.path("ops.pub");
     let out = tool(
         &unpacked,
         "minisign",
         &["-V", "-m", "manifest.json", "-p", pubkey.to_str().unwrap()],
     );
-    assert!(out.contains("Signature and comment signature verified"), "{out}");
-    assert!(out.contains("1.0.0") && out.contains("1.3.0"), "trusted comment names the range: {out}");
+    assert!(
+        out.contains("Signature and comment signature verified"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1.0.0") && out.contains("1.3.0"),
+        "trusted comment names the range: {out}"
+    );
 }
 
 #[test]
@@ -61,8 +83,14 @@ fn inspect_and_guide_show_what_the_bundle_holds() {
         .iter()
         .map(|f| f["path"].as_str().unwrap())
         .collect();
-    assert!(files.contains(&"hops/1.2.2/assets/kyma-installer-cluster.yaml"), "{files:?}");
-    assert!(!files.iter().any(|f| f.contains("local")), "cluster variant only: {files:?}");
+    assert!(
+        files.contains(&"hops/1.2.2/assets/kyma-installer-cluster.yaml"),
+        "{files:?}"
+    );
+    assert!(
+        !files.iter().any(|f| f.contains("local")),
+        "cluster variant only: {files:?}"
+    );
     let steps = hop["steps"].as_array().unwrap();
     assert_eq!(steps[0]["action"], "apply");
     assert_eq!(steps.last().unwrap()["action"], "wait_installed");
@@ -73,7 +101,11 @@ fn inspect_and_guide_show_what_the_bundle_holds() {
     let out = world.run(&["guide", BUNDLE, "1.2"]);
     assert_success(&out);
     assert!(stdout(&out).contains("1.1-1.2.md"), "{}", stdout(&out));
-    assert!(stdout(&out).contains("kubectl"), "guides carry commands: {}", stdout(&out));
+    assert!(
+        stdout(&out).contains("kubectl"),
+        "guides carry commands: {}",
+        stdout(&out)
+    );
     let out = world.run(&["guide", BUNDLE, "1.1.0"]);
     assert_success(&out);
     assert!(stdout(&out).contains("no migration guide"));
@@ -92,16 +124,31 @@ fn rebuilding_gives_the_same_bytes_and_honours_source_date_epoch() {
     let out = world
         .ferry()
         .env("SOURCE_DATE_EPOCH", "1000000000")
-        .args(["bundle", "--from", "1.15.1", "--to", "1.18.2", "--key", "ops.key", "--output", "c.tar.gz"])
+        .args([
+            "bundle", "--from", "1.15.1", "--to", "1.18.2", "--key", "ops.key", "--output",
+            "c.tar.gz",
+        ])
         .output()
         .unwrap();
     assert_success(&out);
     let listing = tool(world.dir.path(), "tar", &["--utc", "-tvzf", "c.tar.gz"]);
-    assert!(listing.lines().all(|l| l.contains("2001-09-09")), "{listing}");
+    assert!(
+        listing.lines().all(|l| l.contains("2001-09-09")),
+        "{listing}"
+    );
     let manifest = json(&world.run(&["inspect", "c.tar.gz", "--json"]));
-    let hops: Vec<&str> = manifest["hops"].as_array().unwrap().iter().map(|h| h["version"].as_str().unwrap()).collect();
+    let hops: Vec<&str> = manifest["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["version"].as_str().unwrap())
+        .collect();
     assert_eq!(hops, ["1.16.0-rc4", "1.17.1", "1.18.2"]);
-    assert!(manifest["hops"][2]["files"].as_array().unwrap().iter().any(|f| f["path"] == "hops/1.18.2/assets/kyma-installer-cr-local.yaml"));
+    assert!(manifest["hops"][2]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["path"] == "hops/1.18.2/assets/kyma-installer-cr-local.yaml"));
 }
 
 #[test]
@@ -114,7 +161,10 @@ fn tiller_comes_from_the_repository_at_the_tag() {
         .iter()
         .find(|f| f["kind"] == "repo_file")
         .expect("a repository file");
-    assert_eq!(tiller["path"], "hops/1.10.0/repo/installation/resources/tiller.yaml");
+    assert_eq!(
+        tiller["path"],
+        "hops/1.10.0/repo/installation/resources/tiller.yaml"
+    );
     assert_eq!(
         tiller["source"],
         "https://github.com/kyma-project/kyma/blob/1.10.0/installation/resources/tiller.yaml"
@@ -131,17 +181,27 @@ fn verify_rejects_tampering_and_strangers() {
     assert_success(&stranger);
     let out = world.run(&["verify", BUNDLE, "--pub", "stranger.pub"]);
     assert_exit(&out, 1);
-    assert!(stderr(&out).to_lowercase().contains("key"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).to_lowercase().contains("key"),
+        "{}",
+        stderr(&out)
+    );
 
     let mut bytes = std::fs::read(world.path(BUNDLE)).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x40;
     std::fs::write(world.path("flipped.tar.gz"), &bytes).unwrap();
-    assert_exit(&world.run(&["verify", "flipped.tar.gz", "--pub", "ops.pub"]), 1);
+    assert_exit(
+        &world.run(&["verify", "flipped.tar.gz", "--pub", "ops.pub"]),
+        1,
+    );
 
     bytes.truncate(middle);
     std::fs::write(world.path("short.tar.gz"), &bytes).unwrap();
-    assert_exit(&world.run(&["verify", "short.tar.gz", "--pub", "ops.pub"]), 1);
+    assert_exit(
+        &world.run(&["verify", "short.tar.gz", "--pub", "ops.pub"]),
+        1,
+    );
 
     assert_exit(&world.run(&["verify", BUNDLE]), 2);
 }
@@ -154,11 +214,16 @@ fn a_failed_bundle_leaves_the_previous_output_untouched() {
     let out = world
         .ferry()
         .env("FERRY_GITHUB_API", "http://127.0.0.1:9")
-        .args(["bundle", "--from", "1.0.0", "--to", "1.3.0", "--key", "ops.key", "--output", BUNDLE])
+        .args([
+            "bundle", "--from", "1.0.0", "--to", "1.3.0", "--key", "ops.key", "--output", BUNDLE,
+        ])
         .output()
         .unwrap();
     assert_exit(&out, 1);
-    assert_eq!(std::fs::read(world.path(BUNDLE)).unwrap(), b"previous bundle");
+    assert_eq!(
+        std::fs::read(world.path(BUNDLE)).unwrap(),
+        b"previous bundle"
+    );
 
     let out = world.bundle("1.3.0", "1.0.0", "down.tar.gz", &[]);
     assert_exit(&out, 1);
@@ -185,13 +250,29 @@ fn an_encrypted_key_needs_its_password() {
     let head = std::fs::read_to_string(world.path("enc.key")).unwrap();
     assert!(head.starts_with("untrusted comment:"), "{head}");
 
-    let args = ["bundle", "--from", "1.0.0", "--to", "1.1.0", "--key", "enc.key", "--output", "e.tar.gz"];
+    let args = [
+        "bundle", "--from", "1.0.0", "--to", "1.1.0", "--key", "enc.key", "--output", "e.tar.gz",
+    ];
     let out = world.ferry().args(args).output().unwrap();
     assert_exit(&out, 2);
-    assert!(stderr(&out).contains("FERRY_KEY_PASSWORD"), "{}", stderr(&out));
-    let out = world.ferry().env("FERRY_KEY_PASSWORD", "wrong").args(args).output().unwrap();
+    assert!(
+        stderr(&out).contains("FERRY_KEY_PASSWORD"),
+        "{}",
+        stderr(&out)
+    );
+    let out = world
+        .ferry()
+        .env("FERRY_KEY_PASSWORD", "wrong")
+        .args(args)
+        .output()
+        .unwrap();
     assert_exit(&out, 1);
-    let out = world.ferry().env("FERRY_KEY_PASSWORD", "correct horse").args(args).output().unwrap();
+    let out = world
+        .ferry()
+        .env("FERRY_KEY_PASSWORD", "correct horse")
+        .args(args)
+        .output()
+        .unwrap();
     assert_success(&out);
     assert_success(&world.run(&["verify", "e.tar.gz", "--pub", "enc.pub"]));
 }
@@ -199,8 +280,14 @@ fn an_encrypted_key_needs_its_password() {
 #[test]
 fn a_key_made_by_minisign_signs_bundles() {
     let world = World::new();
-    tool(world.dir.path(), "minisign", &["-G", "-W", "-p", "mini.pub", "-s", "mini.key"]);
-    let args = ["bundle", "--from", "1.0.0", "--to", "1.1.0", "--key", "mini.key", "--output", "m.tar.gz"];
+    tool(
+        world.dir.path(),
+        "minisign",
+        &["-G", "-W", "-p", "mini.pub", "-s", "mini.key"],
+    );
+    let args = [
+        "bundle", "--from", "1.0.0", "--to", "1.1.0", "--key", "mini.key", "--output", "m.tar.gz",
+    ];
     assert_success(&world.run(&args));
     assert_success(&world.run(&["verify", "m.tar.gz", "--pub", "mini.pub"]));
 }

@@ -8,7 +8,11 @@ fn help_teaches_with_examples() {
     let out = world.run(&["--help"]);
     assert_success(&out);
     for expected in ["bundle", "verify", "ferry demo", "GITHUB_TOKEN"] {
-        assert!(stdout(&out).contains(expected), "{expected}:\n{}", stdout(&out));
+        assert!(
+            stdout(&out).contains(expected),
+            "{expected}:\n{}",
+            stdout(&out)
+        );
     }
     let out = world.run(&["bundle", "--help"]);
     assert!(stdout(&out).contains("--jobs") && stdout(&out).contains("Example"));
@@ -19,10 +23,33 @@ fn usage_errors_exit_2() {
     let world = World::new();
     assert_exit(&world.run(&["frobnicate"]), 2);
     assert_exit(&world.run(&["plan", "--from", "1.0.0"]), 2);
-    assert_exit(&world.run(&["plan", "--from", "1.0.0", "--to", "1.1.0", "--variant", "mini"]), 2);
-    let out = world.run(&["--profile", "nosuch", "plan", "--from", "1.0.0", "--to", "1.1.0"]);
+    assert_exit(
+        &world.run(&[
+            "plan",
+            "--from",
+            "1.0.0",
+            "--to",
+            "1.1.0",
+            "--variant",
+            "mini",
+        ]),
+        2,
+    );
+    let out = world.run(&[
+        "--profile",
+        "nosuch",
+        "plan",
+        "--from",
+        "1.0.0",
+        "--to",
+        "1.1.0",
+    ]);
     assert_exit(&out, 1);
-    assert!(stderr(&out).contains("built-in profiles are kyma"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("built-in profiles are kyma"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -31,7 +58,13 @@ fn demo_runs_the_connected_side_end_to_end() {
     let out = world.run(&["demo", "--keep", "demo"]);
     assert_success(&out);
     let text = stdout(&out);
-    for expected in ["$ ferry keygen", "$ ferry bundle", "OK:", "1.1-1.2.md", "demo finished"] {
+    for expected in [
+        "$ ferry keygen",
+        "bundle --from 1.0.0 --to 1.3.0",
+        "OK:",
+        "==> hops/1.2.2/guides/1.1-1.2.md",
+        "demo finished",
+    ] {
         assert!(text.contains(expected), "{expected}:\n{text}");
     }
     assert!(world.path("demo/kyma-1.0.0-1.3.0.ferry.tar.gz").exists());

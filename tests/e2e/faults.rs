@@ -6,11 +6,21 @@ use ferry::sandbox::github::Faults;
 #[test]
 fn a_bundle_built_through_every_fault_kind_is_byte_identical() {
     let world = World::new();
-    assert_success(&world.bundle("1.0.0", "1.3.0", "clean.tar.gz", &["--cache", "clean-cache"]));
+    assert_success(&world.bundle(
+        "1.0.0",
+        "1.3.0",
+        "clean.tar.gz",
+        &["--cache", "clean-cache"],
+    ));
 
     world.sim.clear_requests();
     world.sim.set_faults(Faults::all());
-    let out = world.bundle("1.0.0", "1.3.0", "faulty.tar.gz", &["--cache", "faulty-cache"]);
+    let out = world.bundle(
+        "1.0.0",
+        "1.3.0",
+        "faulty.tar.gz",
+        &["--cache", "faulty-cache"],
+    );
     assert_success(&out);
 
     let clean = std::fs::read(world.path("clean.tar.gz")).unwrap();
@@ -20,7 +30,10 @@ fn a_bundle_built_through_every_fault_kind_is_byte_identical() {
     let log = world.sim.requests();
     let statuses: Vec<u16> = log.iter().map(|r| r.status).collect();
     assert!(statuses.contains(&502), "server errors were injected");
-    assert!(statuses.contains(&429), "a secondary rate limit was injected");
+    assert!(
+        statuses.contains(&429),
+        "a secondary rate limit was injected"
+    );
     assert!(statuses.contains(&403), "a primary rate limit was injected");
     assert!(
         log.iter().any(|r| r.range.is_some()),

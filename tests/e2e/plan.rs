@@ -78,7 +78,14 @@ fn a_stale_guide_stays_on_its_own_hop() {
 fn recipes_change_with_the_target_version() {
     let world = World::new();
     let plan = json(&world.run(&[
-        "plan", "--from", "1.9.0", "--to", "1.15.1", "--variant", "cluster", "--json",
+        "plan",
+        "--from",
+        "1.9.0",
+        "--to",
+        "1.15.1",
+        "--variant",
+        "cluster",
+        "--json",
     ]));
     let hop = |v: &str| {
         plan["hops"]
@@ -89,8 +96,14 @@ fn recipes_change_with_the_target_version() {
             .unwrap()
             .clone()
     };
-    assert_eq!(hop("1.10.0")["repo_files"][0], "installation/resources/tiller.yaml");
-    assert!(hop("1.12.0")["steps"][0].as_str().unwrap().starts_with("delete Deployment"));
+    assert_eq!(
+        hop("1.10.0")["repo_files"][0],
+        "installation/resources/tiller.yaml"
+    );
+    assert!(hop("1.12.0")["steps"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("delete Deployment"));
     assert_eq!(hop("1.14.0")["repo_files"].as_array().unwrap().len(), 0);
     assert_eq!(hop("1.15.1")["assets"][0], "kyma-installer.yaml");
     assert_eq!(hop("1.15.1")["assets"][1], "kyma-installer-cr-cluster.yaml");
@@ -102,7 +115,12 @@ fn human_plan_names_every_hop() {
     let out = world.run(&["plan", "--from", "1.0.0", "--to", "1.3.0"]);
     assert_success(&out);
     let text = stdout(&out);
-    for expected in ["1.0.0 -> 1.1.0", "1.1.0 -> 1.2.2", "1.2.2 -> 1.3.0", "1.1-1.2.md"] {
+    for expected in [
+        "1.0.0 -> 1.1.0",
+        "1.1.0 -> 1.2.2",
+        "1.2.2 -> 1.3.0",
+        "1.1-1.2.md",
+    ] {
         assert!(text.contains(expected), "missing {expected}:\n{text}");
     }
 }
@@ -117,7 +135,11 @@ fn refuses_downgrades_and_unknown_versions() {
 
     let out = world.run(&["plan", "--from", "1.0.0", "--to", "1.3.9"]);
     assert_exit(&out, 1);
-    assert!(stderr(&out).contains("1.3.9 is not a release"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1.3.9 is not a release"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = world.run(&["plan", "--from", "one", "--to", "1.3.0"]);
     assert_exit(&out, 2);

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn files_named_like_hashes(dir: &Path, found: &mut HashSet<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -21,7 +23,9 @@ fn files_named_like_hashes(dir: &Path, found: &mut HashSet<String>) {
 }
 
 fn partial_bytes(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir.join("partial")) else { return 0 };
+    let Ok(entries) = std::fs::read_dir(dir.join("partial")) else {
+        return 0;
+    };
     entries
         .flatten()
         .filter_map(|e| e.metadata().ok())
@@ -45,7 +49,9 @@ fn a_killed_run_resumes_without_downloading_finished_assets_again() {
     let cache = world.path("cache");
     let mut child = world
         .ferry()
-        .args(["bundle", "--from", "1.0.0", "--to", "1.3.0", "--key", "ops.key"])
+        .args([
+            "bundle", "--from", "1.0.0", "--to", "1.3.0", "--key", "ops.key",
+        ])
         .args(["--output", "k.tar.gz", "--jobs", "1"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -63,10 +69,16 @@ fn a_killed_run_resumes_without_downloading_finished_assets_again() {
             break blobs;
         }
         assert!(Instant::now() < deadline, "the download never got going");
-        assert!(child.try_wait().unwrap().is_none(), "ferry finished before it could be killed");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "ferry finished before it could be killed"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert!(!world.path("k.tar.gz").exists(), "no bundle from a killed run");
+    assert!(
+        !world.path("k.tar.gz").exists(),
+        "no bundle from a killed run"
+    );
 
     world.sim.set_storage_throttle(None);
     world.sim.clear_requests();
@@ -89,7 +101,10 @@ fn a_killed_run_resumes_without_downloading_finished_assets_again() {
         );
     }
     assert!(
-        storage.iter().any(|r| r.range.as_deref().is_some_and(|range| range.starts_with("bytes=") && !range.starts_with("bytes=0-"))),
+        storage.iter().any(|r| r
+            .range
+            .as_deref()
+            .is_some_and(|range| range.starts_with("bytes=") && !range.starts_with("bytes=0-"))),
         "the interrupted download resumed with Range: {storage:?}"
     );
     assert_success(&world.run(&["verify", "k.tar.gz", "--pub", "ops.pub"]));

@@ -106,7 +106,8 @@ pub fn stderr(out: &Output) -> String {
 
 pub fn json(out: &Output) -> serde_json::Value {
     assert_success(out);
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
 }
 
 /// Runs an external tool in `dir`; panics with its output on failure.

@@ -28,7 +28,8 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
     let http = globals.http(progress.clone())?;
     let source = globals.source(&profile, http.clone());
     let range = &args.range;
-    let resolved = pack::resolve_plan(&source, &profile, &range.from, &range.to, range.variant).await?;
+    let resolved =
+        pack::resolve_plan(&source, &profile, &range.from, &range.to, range.variant).await?;
     let fetcher = fetcher(http, args.cache.as_deref(), args.jobs)?;
     progress.line(&format!(
         "bundling {} {} -> {}: {} hops",
@@ -37,7 +38,8 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
         range.to,
         resolved.plan.hops.len()
     ));
-    let (manifest, summary) = pack::build_bundle(&source, &fetcher, &profile, &resolved, &key, &args.output).await?;
+    let (manifest, summary) =
+        pack::build_bundle(&source, &fetcher, &profile, &resolved, &key, &args.output).await?;
     if args.json {
         return print_json(&json!({
             "output": args.output,

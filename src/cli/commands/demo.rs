@@ -28,7 +28,10 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         github_api: sim.base_url(),
         quiet: globals.quiet,
     };
-    println!("ferry demo: a simulated GitHub serves the Kyma 1.x release history at {}", sim.base_url());
+    println!(
+        "ferry demo: a simulated GitHub serves the Kyma 1.x release history at {}",
+        sim.base_url()
+    );
     println!("working in {}", dir.display());
     let api = format!("--github-api {}", sim.base_url());
     let key = dir.join("ops");
@@ -39,7 +42,10 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         variant: Variant::All,
     };
 
-    announce(&format!("ferry keygen --output {} --unencrypted", key.display()));
+    announce(&format!(
+        "ferry keygen --output {} --unencrypted",
+        key.display()
+    ));
     keygen::run(&KeygenArgs {
         output: key.clone(),
         unencrypted: true,
@@ -47,7 +53,14 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     })?;
 
     announce(&format!("ferry {api} plan --from 1.0.0 --to 1.3.0"));
-    plan::run(&globals, &PlanArgs { range: range(), json: false }).await?;
+    plan::run(
+        &globals,
+        &PlanArgs {
+            range: range(),
+            json: false,
+        },
+    )
+    .await?;
 
     let cache = dir.join("cache");
     announce(&format!(
@@ -69,7 +82,11 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     )
     .await?;
 
-    announce(&format!("ferry verify {} --pub {}", bundle_file.display(), key.with_extension("pub").display()));
+    announce(&format!(
+        "ferry verify {} --pub {}",
+        bundle_file.display(),
+        key.with_extension("pub").display()
+    ));
     verify::run(&VerifyArgs {
         bundle: bundle_file.clone(),
         public_key: key.with_extension("pub"),

@@ -11,7 +11,11 @@ use std::io::Write;
 pub fn run(args: &GuideArgs) -> Result<()> {
     let (manifest, _) = reader::read_unverified(&args.bundle)?;
     let Some(hop) = manifest.find_hop(&args.hop) else {
-        let hops: Vec<String> = manifest.hops.iter().map(|h| h.version.to_string()).collect();
+        let hops: Vec<String> = manifest
+            .hops
+            .iter()
+            .map(|h| h.version.to_string())
+            .collect();
         return Err(UsageError(format!(
             "the bundle has no hop `{}`; its hops are {}",
             args.hop,
@@ -19,15 +23,26 @@ pub fn run(args: &GuideArgs) -> Result<()> {
         ))
         .into());
     };
-    let guides: Vec<_> = hop.files.iter().filter(|f| f.kind == FileKind::Guide).collect();
+    let guides: Vec<_> = hop
+        .files
+        .iter()
+        .filter(|f| f.kind == FileKind::Guide)
+        .collect();
     if guides.is_empty() {
-        println!("hop {} -> {} has no migration guide", hop.previous, hop.version);
+        println!(
+            "hop {} -> {} has no migration guide",
+            hop.previous, hop.version
+        );
         return Ok(());
     }
     let mut stdout = std::io::stdout().lock();
     for file in guides {
         let text = reader::read_payload_file(&args.bundle, &file.path)?;
-        writeln!(stdout, "==> {} (hop {} -> {}) <==", file.path, hop.previous, hop.version)?;
+        writeln!(
+            stdout,
+            "==> {} (hop {} -> {}) <==",
+            file.path, hop.previous, hop.version
+        )?;
         stdout.write_all(&text)?;
         writeln!(stdout)?;
     }

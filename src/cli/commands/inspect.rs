@@ -37,7 +37,13 @@ pub fn run(args: &InspectArgs) -> Result<()> {
     for (number, hop) in manifest.hops.iter().enumerate() {
         println!();
         let pre = if hop.prerelease { " (pre-release)" } else { "" };
-        println!("{}. {} -> {}{pre}  tag {}", number + 1, hop.previous, hop.version, hop.tag);
+        println!(
+            "{}. {} -> {}{pre}  tag {}",
+            number + 1,
+            hop.previous,
+            hop.version,
+            hop.tag
+        );
         if let Some(commit) = &hop.commit {
             println!("   commit {commit}");
         }

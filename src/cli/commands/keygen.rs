@@ -10,10 +10,17 @@ pub fn run(args: &KeygenArgs) -> Result<()> {
     let password = new_key_password(args.unencrypted)?;
     let files = sign::generate_keypair(&args.output, password.as_deref(), args.force)?;
     println!("secret key: {}", files.secret.display());
-    println!("public key: {}  (key id {})", files.public.display(), files.key_id);
+    println!(
+        "public key: {}  (key id {})",
+        files.public.display(),
+        files.key_id
+    );
     if password.is_none() {
         println!("the secret key is NOT encrypted: keep it in a secrets store");
     }
-    println!("give {} to the operators who verify your bundles", files.public.display());
+    println!(
+        "give {} to the operators who verify your bundles",
+        files.public.display()
+    );
     Ok(())
 }

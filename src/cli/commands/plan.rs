@@ -17,7 +17,8 @@ pub async fn run(globals: &Globals, args: &PlanArgs) -> Result<()> {
     let http = globals.http(globals.progress())?;
     let source = globals.source(&profile, http);
     let range = &args.range;
-    let resolved = pack::resolve_plan(&source, &profile, &range.from, &range.to, range.variant).await?;
+    let resolved =
+        pack::resolve_plan(&source, &profile, &range.from, &range.to, range.variant).await?;
     let view = PlanView::new(&profile, &resolved.plan);
     if args.json {
         print_json(&view)
@@ -97,12 +98,18 @@ impl HopView {
 fn describe_step(step: &StepSpec) -> String {
     let (text, variant) = match step {
         StepSpec::ApplyAsset { asset, variant } => (format!("apply {asset}"), variant),
-        StepSpec::ApplyRepoFile { path, variant } => (format!("apply {path} (repository at tag)"), variant),
+        StepSpec::ApplyRepoFile { path, variant } => {
+            (format!("apply {path} (repository at tag)"), variant)
+        }
         StepSpec::Delete { object, variant } => (
             format!(
                 "delete {} {}{}",
                 object.kind,
-                object.namespace.as_deref().map(|ns| format!("{ns}/")).unwrap_or_default(),
+                object
+                    .namespace
+                    .as_deref()
+                    .map(|ns| format!("{ns}/"))
+                    .unwrap_or_default(),
                 object.name
             ),
             variant,
@@ -130,9 +137,18 @@ fn print_text(view: &PlanView) {
         return;
     }
     for (number, hop) in view.hops.iter().enumerate() {
-        let marker = if hop.prerelease { "  (pre-release)" } else { "" };
+        let marker = if hop.prerelease {
+            "  (pre-release)"
+        } else {
+            ""
+        };
         println!();
-        println!("{}. {} -> {}{marker}", number + 1, hop.previous, hop.version);
+        println!(
+            "{}. {} -> {}{marker}",
+            number + 1,
+            hop.previous,
+            hop.version
+        );
         if let Some(reason) = &hop.pin_reason {
             println!("   pinned:  {reason}");
         }

@@ -10,8 +10,14 @@ pub async fn run_github(args: &SandboxGithubArgs) -> Result<()> {
     let faults = parse_faults(&args.faults)?;
     let sim = GitHubSim::start_on(args.listen, Catalogue::kyma()).await?;
     sim.set_faults(faults);
-    println!("simulated GitHub API for kyma-project/kyma at {}", sim.base_url());
-    println!("try: ferry --github-api {} plan --from 1.0.0 --to 1.3.0", sim.base_url());
+    println!(
+        "simulated GitHub API for kyma-project/kyma at {}",
+        sim.base_url()
+    );
+    println!(
+        "try: ferry --github-api {} plan --from 1.0.0 --to 1.3.0",
+        sim.base_url()
+    );
     tokio::signal::ctrl_c().await?;
     sim.shutdown();
     Ok(())

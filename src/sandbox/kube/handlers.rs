@@ -104,7 +104,7 @@ fn precheck(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
     let mut state = shared.lock();
     state.requests_seen += 1;
     if let Some(n) = state.faults.server_error_every.filter(|n| *n > 0) {
-        if state.requests_seen % u64::from(n) == 0 {
+        if state.requests_seen.is_multiple_of(u64::from(n)) {
             return Err(ApiError::internal(
                 "injected fault: internal error, retry the request",
             ));
@@ -251,7 +251,7 @@ fn resource(
     if writing && def.kind == "ConfigMap" {
         state.configmap_writes += 1;
         if let Some(n) = state.faults.conflict_every.filter(|n| *n > 0) {
-            if state.configmap_writes % u64::from(n) == 0 {
+            if state.configmap_writes.is_multiple_of(u64::from(n)) {
                 let name = rp.name.as_deref().unwrap_or_default();
                 return Err(ApiError::stale(&def.group, &def.plural, name));
             }
