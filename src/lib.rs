@@ -8,11 +8,13 @@
 
 pub mod bundle;
 pub mod cli;
+pub mod cluster;
 pub mod fetch;
 pub mod pack;
 pub mod plan;
 pub mod profile;
 pub mod recipe;
 pub mod sandbox;
+pub mod upgrade;
 pub mod source;
 pub mod version;
