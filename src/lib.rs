@@ -15,6 +15,6 @@ pub mod plan;
 pub mod profile;
 pub mod recipe;
 pub mod sandbox;
-pub mod upgrade;
 pub mod source;
+pub mod upgrade;
 pub mod version;

@@ -143,11 +143,12 @@ pub async fn build_bundle(
             .collect()
     };
     let base_files = take(&base_wanted, &mut payload);
-    let mut hops = Vec::new();
+    let mut hops: Vec<Hop> = Vec::new();
     for (hop, wanted) in plan.hops.iter().zip(&hop_wanted) {
         let mut files = take(wanted, &mut payload);
         files.push(release_notes(fetcher, source, hop, &mut payload)?);
-        hops.push(manifest_hop(hop, files));
+        let previous_files = hops.last().map_or(&base_files, |previous| &previous.files);
+        hops.push(manifest_hop(hop, files, previous_files));
     }
     let manifest = Manifest {
         schema: SCHEMA_VERSION,
@@ -258,7 +259,15 @@ fn release_notes(
     })
 }
 
-fn manifest_hop(hop: &PlannedHop, files: Vec<FileEntry>) -> Hop {
+/// The bundle path of the previous release's asset `name`, if the bundle carries it.
+fn previous_asset(previous_files: &[FileEntry], name: &str) -> Option<String> {
+    previous_files
+        .iter()
+        .find(|f| f.kind == FileKind::Asset && f.path.rsplit('/').next() == Some(name))
+        .map(|f| f.path.clone())
+}
+
+fn manifest_hop(hop: &PlannedHop, files: Vec<FileEntry>, previous_files: &[FileEntry]) -> Hop {
     let dir = hop_dir(hop);
     let steps = hop
         .steps
@@ -266,6 +275,16 @@ fn manifest_hop(hop: &PlannedHop, files: Vec<FileEntry>) -> Hop {
         .map(|step| match step {
             StepSpec::ApplyAsset { asset, variant } => Step::Apply {
                 path: format!("{dir}/assets/{asset}"),
+                variant: *variant,
+            },
+            StepSpec::ApplyOverrides {
+                asset,
+                selector,
+                variant,
+            } => Step::ApplyOverrides {
+                path: format!("{dir}/assets/{asset}"),
+                base_path: previous_asset(previous_files, asset),
+                selector: selector.clone(),
                 variant: *variant,
             },
             StepSpec::ApplyRepoFile { path, variant } => Step::Apply {

@@ -86,6 +86,20 @@ pub enum Step {
         /// The variant this step is for.
         variant: Variant,
     },
+    /// Apply a configuration file of user-tunable overrides, merged three ways:
+    /// the previous release's file is the base, the cluster's objects matching
+    /// `selector` are the user's side, this file is the release's side.
+    ApplyOverrides {
+        /// The new release's overrides file inside the bundle.
+        path: String,
+        /// The previous release's overrides file inside the bundle (the merge base), if carried.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base_path: Option<String>,
+        /// Label selector of the override objects (`installer=overrides`).
+        selector: String,
+        /// The variant this step is for.
+        variant: Variant,
+    },
     /// Wait until the product's installer reports the hop finished.
     WaitInstalled {
         /// The variant this step is for.
@@ -99,6 +113,7 @@ impl Step {
         match self {
             Step::Delete { variant, .. }
             | Step::Apply { variant, .. }
+            | Step::ApplyOverrides { variant, .. }
             | Step::WaitInstalled { variant } => *variant,
         }
     }

@@ -175,12 +175,9 @@ pub fn plan(
     let base_assets = match profile.recipe_for(from) {
         Some(recipe) => steps_for(&recipe.steps, variant)
             .iter()
-            .filter_map(|step| match step {
-                StepSpec::ApplyAsset { asset, .. } if from_release.asset(asset).is_some() => {
-                    Some(asset.clone())
-                }
-                _ => None,
-            })
+            .filter_map(|step| step.asset())
+            .filter(|asset| from_release.asset(asset).is_some())
+            .map(str::to_string)
             .collect(),
         None => Vec::new(),
     };
@@ -283,7 +280,7 @@ fn plan_hop(
     let mut repo_files = Vec::new();
     for step in &steps {
         match step {
-            StepSpec::ApplyAsset { asset, .. } => {
+            StepSpec::ApplyAsset { asset, .. } | StepSpec::ApplyOverrides { asset, .. } => {
                 if release.asset(asset).is_none() {
                     return Err(PlanError::MissingAsset {
                         tag: release.tag.clone(),

@@ -30,6 +30,15 @@ pub enum StepSpec {
         /// Variant the step is for.
         variant: Variant,
     },
+    /// Apply a release asset of user-tunable overrides, merged three ways.
+    ApplyOverrides {
+        /// Asset name.
+        asset: String,
+        /// Label selector of the override objects in the cluster.
+        selector: String,
+        /// Variant the step is for.
+        variant: Variant,
+    },
     /// Apply a file from the repository at the release tag.
     ApplyRepoFile {
         /// Path in the repository.
@@ -64,6 +73,8 @@ pub(super) struct RawRecipe {
 struct RawStep {
     apply: Option<String>,
     apply_repo_file: Option<String>,
+    apply_overrides: Option<String>,
+    selector: Option<String>,
     delete: Option<String>,
     api_version: Option<String>,
     namespace: Option<String>,
@@ -82,12 +93,13 @@ fn resolve_step(raw: RawStep, recipe: &str) -> Result<StepSpec, String> {
     let actions = [
         raw.apply.is_some(),
         raw.apply_repo_file.is_some(),
+        raw.apply_overrides.is_some(),
         raw.delete.is_some(),
         raw.wait.is_some(),
     ];
     if actions.iter().filter(|set| **set).count() != 1 {
         return Err(format!(
-            "recipe `{recipe}`: each step needs exactly one of apply, apply_repo_file, delete, wait"
+            "recipe `{recipe}`: each step needs exactly one of apply, apply_repo_file, apply_overrides, delete, wait"
         ));
     }
     let object_fields = raw.api_version.is_some() || raw.namespace.is_some() || raw.name.is_some();
@@ -95,6 +107,23 @@ fn resolve_step(raw: RawStep, recipe: &str) -> Result<StepSpec, String> {
         return Err(format!(
             "recipe `{recipe}`: api_version/namespace/name belong to delete steps"
         ));
+    }
+    if raw.apply_overrides.is_none() && raw.selector.is_some() {
+        return Err(format!(
+            "recipe `{recipe}`: selector belongs to apply_overrides steps"
+        ));
+    }
+    if let Some(asset) = raw.apply_overrides {
+        let Some(selector) = raw.selector else {
+            return Err(format!(
+                "recipe `{recipe}`: apply_overrides `{asset}` needs a selector (e.g. \"installer=overrides\")"
+            ));
+        };
+        return Ok(StepSpec::ApplyOverrides {
+            asset,
+            selector,
+            variant,
+        });
     }
     if let Some(asset) = raw.apply {
         return Ok(StepSpec::ApplyAsset { asset, variant });
@@ -167,11 +196,22 @@ pub(super) fn resolve_recipes(raw: Vec<RawRecipe>) -> Result<Vec<Recipe>, String
 }
 
 impl StepSpec {
+    /// The release asset this step applies, if it applies one.
+    pub fn asset(&self) -> Option<&str> {
+        match self {
+            StepSpec::ApplyAsset { asset, .. } | StepSpec::ApplyOverrides { asset, .. } => {
+                Some(asset)
+            }
+            _ => None,
+        }
+    }
+
     /// The variant this step is for.
     pub fn variant(&self) -> Variant {
         match self {
             StepSpec::ApplyAsset { variant, .. }
             | StepSpec::ApplyRepoFile { variant, .. }
+            | StepSpec::ApplyOverrides { variant, .. }
             | StepSpec::Delete { variant, .. }
             | StepSpec::WaitInstalled { variant } => *variant,
         }

@@ -291,3 +291,23 @@ fn a_key_made_by_minisign_signs_bundles() {
     assert_success(&world.run(&args));
     assert_success(&world.run(&["verify", "m.tar.gz", "--pub", "mini.pub"]));
 }
+
+#[test]
+fn local_overrides_carry_their_merge_base() {
+    let world = World::new();
+    assert_success(&world.bundle("1.0.0", "1.2.2", "l.tar.gz", &["--variant", "local"]));
+    let manifest = json(&world.run(&["inspect", "l.tar.gz", "--json"]));
+    let first = &manifest["hops"][0]["steps"][0];
+    assert_eq!(first["action"], "apply_overrides");
+    assert_eq!(first["path"], "hops/1.1.0/assets/kyma-config-local.yaml");
+    assert_eq!(
+        first["base_path"],
+        "base/1.0.0/assets/kyma-config-local.yaml"
+    );
+    assert_eq!(first["selector"], "installer=overrides");
+    let second = &manifest["hops"][1]["steps"][0];
+    assert_eq!(
+        second["base_path"],
+        "hops/1.1.0/assets/kyma-config-local.yaml"
+    );
+}

@@ -98,6 +98,14 @@ impl HopView {
 fn describe_step(step: &StepSpec) -> String {
     let (text, variant) = match step {
         StepSpec::ApplyAsset { asset, variant } => (format!("apply {asset}"), variant),
+        StepSpec::ApplyOverrides {
+            asset,
+            selector,
+            variant,
+        } => (
+            format!("apply {asset}, merged three ways with the cluster's {selector} objects"),
+            variant,
+        ),
         StepSpec::ApplyRepoFile { path, variant } => {
             (format!("apply {path} (repository at tag)"), variant)
         }
