@@ -1,1 +1,6 @@
-//! The hop runner (being built).
+//! The air-gapped hop runner: verify the bundle, find where the cluster
+//! stands, gate on migration guides, run each hop's recipe, wait for the
+//! installer, record progress, resume after interruptions. Talking to the
+//! cluster is `cluster`'s job; prompting and drawing is the CLI's.
+
+pub mod hops;
