@@ -115,6 +115,26 @@ HOP is the version a hop lands on (1.2.2) or its minor (1.2).
 Example: ferry guide kyma-1.0.0-1.3.0.ferry.tar.gz 1.2")]
     Guide(GuideArgs),
 
+    /// Verify a bundle and upgrade the cluster hop by hop (air-gapped side).
+    #[command(after_help = "\
+Nothing touches the cluster before the whole bundle verified and every object of every
+remaining hop passed preflight. Before each hop with a migration guide, ferry shows the
+guide and asks whether its steps are done; without a terminal it stops with exit code 3
+unless --accept-guides (or --accept-guide HOP) says they are. Progress is recorded in the
+cluster (ConfigMap ferry-journal): rerun the same command after any interruption and it
+resumes at the right hop.
+
+Exit codes: 0 done or nothing to do, 1 error, 2 usage, 3 a migration guide needs the operator.
+
+Examples:
+  ferry apply kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub
+  ferry apply kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub --dry-run
+  ferry apply kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub --accept-guides --yes")]
+    Apply(ApplyArgs),
+
+    /// Show the cluster's product version and any upgrade in progress.
+    Status(StatusArgs),
+
     /// Run the connected side end to end against a simulated GitHub, offline.
     Demo(DemoArgs),
 
@@ -216,6 +236,71 @@ pub struct GuideArgs {
     pub bundle: PathBuf,
     /// The hop: its version (1.2.2) or minor (1.2).
     pub hop: String,
+}
+
+/// How to reach the cluster, like kubectl.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Kubeconfig file [default: KUBECONFIG, else ~/.kube/config, else in-cluster].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context [default: the current context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+/// `ferry apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// The trusted public key (minisign .pub file).
+    #[arg(long = "pub", value_name = "KEY")]
+    pub public_key: PathBuf,
+    /// The cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Installation variant [default: the bundle's, cluster for a bundle carrying both].
+    #[arg(long, value_name = "cluster|local")]
+    pub variant: Option<Variant>,
+    /// The steps of every migration guide in the bundle are done.
+    #[arg(long)]
+    pub accept_guides: bool,
+    /// The steps of this hop's migration guide are done (version or minor; repeatable).
+    #[arg(long, value_name = "HOP")]
+    pub accept_guide: Vec<String>,
+    /// Do not ask for confirmation before starting.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Verify, check and show what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How long the installer may take for one hop.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub timeout: std::time::Duration,
+    /// Assume the cluster runs this version (when its installer image tag is not one).
+    #[arg(long, value_name = "VERSION")]
+    pub current: Option<Version>,
+    /// Resolve override conflicts by keeping the release's or the cluster's value.
+    #[arg(long, value_name = "release|cluster")]
+    pub prefer: Option<String>,
+    /// Take over the upgrade lock from another (crashed) run.
+    #[arg(long)]
+    pub break_lock: bool,
+    /// Print a JSON summary on stdout (progress goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ferry status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `ferry demo`.

@@ -6,6 +6,8 @@ pub const SUCCESS: i32 = 0;
 pub const ERROR: i32 = 1;
 /// The command line itself was wrong.
 pub const USAGE: i32 = 2;
+/// An upgrade stopped at a migration guide that needs the operator.
+pub const NEEDS_OPERATOR: i32 = 3;
 
 /// A mistake in how ferry was called, found after parsing (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -14,7 +16,14 @@ pub struct UsageError(pub String);
 
 /// The exit code for an error.
 pub fn code_for(err: &anyhow::Error) -> i32 {
-    if err.chain().any(|cause| cause.is::<UsageError>()) {
+    let stopped_for_operator = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<crate::upgrade::runner::UpgradeError>()
+            .is_some_and(|e| e.needs_operator())
+    });
+    if stopped_for_operator {
+        NEEDS_OPERATOR
+    } else if err.chain().any(|cause| cause.is::<UsageError>()) {
         USAGE
     } else {
         ERROR

@@ -3,6 +3,7 @@
 
 pub mod args;
 mod commands;
+mod console;
 mod exit;
 mod output;
 mod progress;

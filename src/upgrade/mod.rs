@@ -3,4 +3,10 @@
 //! installer, record progress, resume after interruptions. Talking to the
 //! cluster is `cluster`'s job; prompting and drawing is the CLI's.
 
+pub mod console;
+pub mod files;
+pub mod gate;
 pub mod hops;
+pub mod overrides;
+pub mod runner;
+pub mod status;

@@ -1,5 +1,6 @@
 //! One module per command; each takes the shared flags and its own arguments.
 
+mod apply;
 mod bundle;
 mod demo;
 mod guide;
@@ -7,6 +8,7 @@ mod inspect;
 mod keygen;
 mod plan;
 mod sandbox;
+mod status;
 mod verify;
 
 use super::args::{Cli, Command, SandboxCommand};
@@ -27,6 +29,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Verify(args) => verify::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Guide(args) => guide::run(&args),
+        Command::Apply(args) => apply::run(&args).await,
+        Command::Status(args) => status::run(&globals, &args).await,
         Command::Demo(args) => demo::run(&globals, &args).await,
         Command::Sandbox(SandboxCommand::Github(args)) => sandbox::run_github(&args).await,
     }

@@ -1,0 +1,447 @@
+//! `ferry apply` as a library call: verify, locate, preflight, then run the
+//! remaining hops one by one, recording each in the cluster's journal.
+
+use super::console::Console;
+use super::files::{load_steps, LoadError, LoadedStep};
+use super::gate::{Gate, GuidePolicy};
+use super::hops::{remaining, PositionError};
+use super::overrides::{apply_overrides, OverrideError};
+use crate::bundle::manifest::{Hop, Manifest};
+use crate::bundle::reader::{verify_and_extract, VerifyError};
+use crate::bundle::sign::PublicKey;
+use crate::cluster::apply::{Applier, Change};
+use crate::cluster::connect::{connect, ClusterTarget};
+use super::status::{installer_finished, journal_namespace};
+use crate::cluster::installer::wait_installed;
+use crate::cluster::journal::{HopStatus, Journal};
+use crate::cluster::version::current_version;
+use crate::cluster::ClusterError;
+use crate::recipe::Variant;
+use crate::upgrade::merge::Prefer;
+use crate::version::Version;
+use kube::api::DynamicObject;
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything `ferry apply` was asked to do.
+pub struct ApplyRequest {
+    /// The bundle file.
+    pub bundle: PathBuf,
+    /// The trusted public key.
+    pub key: PublicKey,
+    /// Which cluster.
+    pub target: ClusterTarget,
+    /// `--variant`; `None` detects it from the bundle.
+    pub variant: Option<Variant>,
+    /// How guides are acknowledged.
+    pub guides: GuidePolicy,
+    /// Ask before the first change (interactive runs without `--yes`).
+    pub confirm: bool,
+    /// Only show what would change.
+    pub dry_run: bool,
+    /// How long one hop's installer may take.
+    pub timeout: Duration,
+    /// `--current`: the version to assume instead of reading the cluster's.
+    pub current: Option<Version>,
+    /// How override conflicts are decided, if at all.
+    pub prefer: Option<Prefer>,
+    /// Take over a lock held by another run.
+    pub break_lock: bool,
+}
+
+/// What an apply run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// The cluster already runs the bundle's target.
+    UpToDate(Version),
+    /// A dry run went through these hops.
+    DryRun(Vec<Version>),
+    /// These hops were applied and finished.
+    Applied(Vec<Version>),
+}
+
+/// Why an apply run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum UpgradeError {
+    /// The bundle did not verify; the cluster was not touched.
+    #[error("the bundle did not verify; the cluster was not touched")]
+    Verify(#[from] VerifyError),
+    /// A cluster operation failed.
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    /// A hop's files could not be read.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The bundle does not fit the cluster.
+    #[error(transparent)]
+    Position(#[from] PositionError),
+    /// The installer image tag is not a version.
+    #[error("the cluster's installer image {image} has tag `{tag}`, which is not a version; pass --current VERSION to say which version runs")]
+    NotAVersion {
+        /// The image.
+        image: String,
+        /// Its tag.
+        tag: String,
+    },
+    /// Preflight found objects the cluster cannot take.
+    #[error("preflight failed, nothing was changed:\n{}", problems.join("\n"))]
+    Preflight {
+        /// One line per problem.
+        problems: Vec<String>,
+    },
+    /// A migration guide needs the operator.
+    #[error("hop {previous} -> {version} has a migration guide ({}) whose steps must be done first.\nRead it: ferry guide {bundle} {version}\nThen continue: rerun with --accept-guide {version} (or --accept-guides)", guides.join(", "))]
+    NeedsOperator {
+        /// The hop.
+        version: Version,
+        /// Where it starts.
+        previous: Version,
+        /// Its guides.
+        guides: Vec<String>,
+        /// The bundle file.
+        bundle: String,
+    },
+    /// The operator said no.
+    #[error("stopped: the operator declined; nothing more was changed")]
+    Declined,
+    /// The bundle lacks the variant's assets.
+    #[error("the bundle carries {carried} assets only; it cannot upgrade a {wanted} installation")]
+    Variant {
+        /// What the bundle has.
+        carried: Variant,
+        /// What was asked.
+        wanted: Variant,
+    },
+    /// Overrides could not be merged.
+    #[error(transparent)]
+    Overrides(#[from] OverrideError),
+    /// Local I/O failed.
+    #[error("cannot prepare a working directory")]
+    Io(#[source] std::io::Error),
+}
+
+impl UpgradeError {
+    /// True when the run stopped for the operator rather than failed.
+    pub fn needs_operator(&self) -> bool {
+        matches!(self, UpgradeError::NeedsOperator { .. })
+    }
+}
+
+/// A short, stable identity of a bundle: its manifest's hash.
+pub fn bundle_id(manifest: &Manifest) -> String {
+    hex::encode(Sha256::digest(manifest.to_json()))[..16].to_string()
+}
+
+fn choose_variant(manifest: &Manifest, wanted: Option<Variant>) -> Result<Variant, UpgradeError> {
+    match (manifest.variant, wanted) {
+        (Variant::All, Some(Variant::All)) | (Variant::All, None) => Ok(Variant::Cluster),
+        (Variant::All, Some(wanted)) => Ok(wanted),
+        (carried, None) => Ok(carried),
+        (carried, Some(wanted)) if wanted == carried || wanted == Variant::All => Ok(carried),
+        (carried, Some(wanted)) => Err(UpgradeError::Variant { carried, wanted }),
+    }
+}
+
+/// Runs `ferry apply`.
+pub async fn apply(request: &ApplyRequest, console: &dyn Console) -> Result<ApplyOutcome, UpgradeError> {
+    let workdir = tempfile::tempdir().map_err(UpgradeError::Io)?;
+    let root = workdir.path().join("bundle");
+    let verified = verify_and_extract(&request.bundle, &request.key, &root)?;
+    let manifest = verified.manifest;
+    console.say(&format!(
+        "verified {}: {} {} -> {}, signed by key {}",
+        request.bundle.display(),
+        manifest.product,
+        manifest.from,
+        manifest.to,
+        verified.signer.key_id
+    ));
+    let variant = choose_variant(&manifest, request.variant)?;
+    let id = bundle_id(&manifest);
+
+    let client = connect(&request.target).await?;
+    let journal = Journal::new(client.clone(), journal_namespace(&manifest.cluster));
+    let state = journal.read().await?;
+    let current = match &request.current {
+        Some(version) => version.clone(),
+        None => {
+            let running = current_version(&client, &manifest.cluster).await?;
+            running.tag.parse().map_err(|_| UpgradeError::NotAVersion {
+                image: running.image.clone(),
+                tag: running.tag.clone(),
+            })?
+        }
+    };
+    let interrupted = state.hops.iter().any(|record| {
+        record.version == current.to_string() && record.status != HopStatus::Done
+    });
+    let busy = interrupted || !installer_finished(&client, &manifest.cluster).await?;
+    let hops = remaining(&manifest, &current, busy)?;
+    if hops.is_empty() {
+        console.say(&format!("the cluster already runs {current}: nothing to do"));
+        return Ok(ApplyOutcome::UpToDate(current));
+    }
+    console.say(&format!(
+        "cluster runs {current}{}; {} hop{} to go ({} variant): {}",
+        if busy { " (its last install did not finish: that hop runs again)" } else { "" },
+        hops.len(),
+        if hops.len() == 1 { "" } else { "s" },
+        variant,
+        hops.iter().map(|h| h.version.to_string()).collect::<Vec<_>>().join(" -> ")
+    ));
+
+    let loaded: Vec<Vec<LoadedStep>> = hops
+        .iter()
+        .map(|hop| load_steps(&root, hop, variant))
+        .collect::<Result<_, _>>()?;
+    let mut applier = Applier::new(client.clone()).await?;
+    preflight(&applier, &hops, &loaded)?;
+    if request.dry_run {
+        for (hop, steps) in hops.iter().zip(&loaded) {
+            dry_run_hop(&mut applier, &client, &manifest, hop, steps, request, console).await?;
+        }
+        return Ok(ApplyOutcome::DryRun(hops.iter().map(|h| h.version.clone()).collect()));
+    }
+    if request.confirm && console.interactive() && !console.confirm("Start the upgrade?") {
+        return Err(UpgradeError::Declined);
+    }
+
+    let holder = lock_holder();
+    take_lock(&journal, &holder, request.break_lock).await?;
+    let heartbeat = spawn_heartbeat(journal.clone(), holder.clone());
+    let result = run_hops(&mut applier, &client, &journal, &manifest, &id, &hops, &loaded, request, console, &state.acknowledged).await;
+    heartbeat.abort();
+    let unlocked = journal.unlock(&holder).await;
+    let done = result?;
+    unlocked?;
+    Ok(ApplyOutcome::Applied(done))
+}
+
+fn preflight(applier: &Applier, hops: &[&Hop], loaded: &[Vec<LoadedStep>]) -> Result<(), UpgradeError> {
+    let mut problems = Vec::new();
+    for (hop, steps) in hops.iter().zip(loaded) {
+        let objects: Vec<DynamicObject> = steps.iter().flat_map(LoadedStep::objects).collect();
+        for problem in applier.unservable(&objects, &objects) {
+            problems.push(format!(
+                "  hop {}: {} {} `{}`: {}",
+                hop.version, problem.kind, problem.api_version, problem.name, problem.hint
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(UpgradeError::Preflight { problems })
+    }
+}
+
+async fn dry_run_hop(
+    applier: &mut Applier,
+    client: &kube::Client,
+    manifest: &Manifest,
+    hop: &Hop,
+    steps: &[LoadedStep],
+    request: &ApplyRequest,
+    console: &dyn Console,
+) -> Result<(), UpgradeError> {
+    console.say(&format!("hop {} -> {} (dry run):", hop.previous, hop.version));
+    for guide in &hop.guides {
+        console.say(&format!("  guide {guide} must be followed first"));
+    }
+    let namespace = &manifest.cluster.default_namespace;
+    for step in steps {
+        match step {
+            LoadedStep::Delete(object) => {
+                let existed = applier.delete_and_wait(object, request.timeout, true).await?;
+                if existed {
+                    console.say(&format!("  would delete {} {}", object.kind, object.name));
+                }
+            }
+            LoadedStep::Apply { path, objects } => {
+                let applied = applier.apply(objects, namespace, true).await?;
+                report_changes(console, path, &applied, true);
+            }
+            LoadedStep::Overrides { .. } => {
+                let applied = apply_overrides(applier, client, step, namespace, request.prefer, true, console).await?;
+                report_changes(console, "overrides", &applied, true);
+            }
+            LoadedStep::WaitInstalled => console.say("  would wait for the installer"),
+        }
+    }
+    Ok(())
+}
+
+fn report_changes(console: &dyn Console, path: &str, applied: &[crate::cluster::apply::Applied], dry_run: bool) {
+    let count = |change: Change| applied.iter().filter(|a| a.change == change).count();
+    let (create, change) = if dry_run { ("would create", "would change") } else { ("created", "configured") };
+    console.say(&format!(
+        "  {path}: {} {create}, {} {change}, {} unchanged",
+        count(Change::Created),
+        count(Change::Configured),
+        count(Change::Unchanged)
+    ));
+    if dry_run {
+        for item in applied.iter().filter(|a| a.change != Change::Unchanged) {
+            let verb = if item.change == Change::Created { create } else { change };
+            console.say(&format!(
+                "    {verb} {} {}{}",
+                item.kind,
+                item.namespace.as_deref().map(|ns| format!("{ns}/")).unwrap_or_default(),
+                item.name
+            ));
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_hops(
+    applier: &mut Applier,
+    client: &kube::Client,
+    journal: &Journal,
+    manifest: &Manifest,
+    id: &str,
+    hops: &[&Hop],
+    loaded: &[Vec<LoadedStep>],
+    request: &ApplyRequest,
+    console: &dyn Console,
+    acknowledged: &[String],
+) -> Result<Vec<Version>, UpgradeError> {
+    let mut done = Vec::new();
+    for (hop, steps) in hops.iter().zip(loaded) {
+        gate(hop, journal, request, console, acknowledged).await?;
+        journal.record_hop(id, &hop.version.to_string(), HopStatus::Started, None).await?;
+        match run_hop(applier, client, manifest, hop, steps, request, console).await {
+            Ok(()) => {
+                journal.record_hop(id, &hop.version.to_string(), HopStatus::Done, None).await?;
+                console.say(&format!("hop {} -> {} finished", hop.previous, hop.version));
+                done.push(hop.version.clone());
+            }
+            Err(err) => {
+                let message = err.to_string();
+                let _ = journal
+                    .record_hop(id, &hop.version.to_string(), HopStatus::Failed, Some(message))
+                    .await;
+                return Err(err);
+            }
+        }
+    }
+    Ok(done)
+}
+
+async fn gate(
+    hop: &Hop,
+    journal: &Journal,
+    request: &ApplyRequest,
+    console: &dyn Console,
+    acknowledged: &[String],
+) -> Result<(), UpgradeError> {
+    let policy = GuidePolicy {
+        interactive: request.guides.interactive && console.interactive(),
+        ..request.guides.clone()
+    };
+    let accepted = match policy.decide(hop, acknowledged) {
+        Gate::NoGuide | Gate::AlreadyAcknowledged => return Ok(()),
+        Gate::AcceptedByFlag => true,
+        Gate::AskOperator => {
+            for guide in &hop.guides {
+                let path = format!("hops/{}/guides/{guide}", hop.version);
+                let text = crate::bundle::reader::read_payload_file(&request.bundle, &path)?;
+                console.show_guide(guide, &String::from_utf8_lossy(&text));
+            }
+            console.confirm(&format!(
+                "Have you done the steps of {} for {} -> {}?",
+                hop.guides.join(", "),
+                hop.previous,
+                hop.version
+            ))
+        }
+        Gate::NeedsOperator => false,
+    };
+    if !accepted {
+        return Err(UpgradeError::NeedsOperator {
+            version: hop.version.clone(),
+            previous: hop.previous.clone(),
+            guides: hop.guides.clone(),
+            bundle: request.bundle.display().to_string(),
+        });
+    }
+    journal.acknowledge(&hop.version.to_string()).await?;
+    console.say(&format!("guide steps for {} acknowledged", hop.version));
+    Ok(())
+}
+
+async fn run_hop(
+    applier: &mut Applier,
+    client: &kube::Client,
+    manifest: &Manifest,
+    hop: &Hop,
+    steps: &[LoadedStep],
+    request: &ApplyRequest,
+    console: &dyn Console,
+) -> Result<(), UpgradeError> {
+    console.say(&format!("hop {} -> {}:", hop.previous, hop.version));
+    let namespace = &manifest.cluster.default_namespace;
+    for step in steps {
+        match step {
+            LoadedStep::Delete(object) => {
+                let existed = applier.delete_and_wait(object, request.timeout, false).await?;
+                let how = if existed { "deleted" } else { "already absent:" };
+                console.say(&format!("  {how} {} {}", object.kind, object.name));
+            }
+            LoadedStep::Apply { path, objects } => {
+                let applied = applier.apply(objects, namespace, false).await?;
+                report_changes(console, path, &applied, false);
+            }
+            LoadedStep::Overrides { path, .. } => {
+                let applied = apply_overrides(applier, client, step, namespace, request.prefer, false, console).await?;
+                report_changes(console, path, &applied, false);
+            }
+            LoadedStep::WaitInstalled => {
+                wait_installed(client, &manifest.cluster, &hop.tag, request.timeout, console.installer()).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `user@host pid N`: who holds the journal's lock.
+fn lock_holder() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    format!("{user}@{} pid {}", host_name(), std::process::id())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+/// A holder on this host whose process is gone left a stale lock.
+fn holder_is_dead(holder: &str) -> bool {
+    let Some((who, pid)) = holder.rsplit_once(" pid ") else {
+        return false;
+    };
+    let same_host = who.rsplit_once('@').map(|(_, host)| host) == Some(host_name().as_str());
+    same_host && pid.parse::<u32>().is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+}
+
+const STALE_AFTER: Duration = Duration::from_secs(120);
+
+async fn take_lock(journal: &Journal, holder: &str, break_lock: bool) -> Result<(), UpgradeError> {
+    match journal.lock(holder, STALE_AFTER, break_lock).await {
+        Err(ClusterError::Locked { holder: other, .. }) if holder_is_dead(&other) => {
+            Ok(journal.lock(holder, STALE_AFTER, true).await?)
+        }
+        other => Ok(other?),
+    }
+}
+
+fn spawn_heartbeat(journal: Journal, holder: String) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(STALE_AFTER / 4).await;
+            let _ = journal.heartbeat(&holder).await;
+        }
+    })
+}
