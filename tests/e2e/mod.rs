@@ -1,3 +1,4 @@
+mod apply;
 mod bundle;
 mod cli;
 mod faults;

@@ -1,14 +1,16 @@
 //! A scratch directory, a GitHub simulator and a way to run ferry in them.
 
 use ferry::sandbox::github::{Catalogue, GitHubSim};
+use ferry::sandbox::kube::{ClusterConfig, KubeSim};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// One test's world: a runtime serving the simulator, and a temp dir.
 pub struct World {
     pub sim: GitHubSim,
+    pub kube: Option<KubeSim>,
     pub dir: tempfile::TempDir,
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl World {
@@ -25,9 +27,23 @@ impl World {
         let sim = runtime.block_on(GitHubSim::start(catalogue)).unwrap();
         World {
             sim,
+            kube: None,
             dir: tempfile::tempdir().unwrap(),
-            _runtime: runtime,
+            runtime,
         }
+    }
+
+    /// A world with a simulated cluster too; ferry finds it through KUBECONFIG.
+    pub fn with_cluster(config: ClusterConfig) -> World {
+        let mut world = World::new();
+        let kube = world.runtime.block_on(KubeSim::start(config)).unwrap();
+        kube.write_kubeconfig(&world.path("kubeconfig"), "sim").unwrap();
+        world.kube = Some(kube);
+        world
+    }
+
+    pub fn cluster(&self) -> &KubeSim {
+        self.kube.as_ref().expect("a world with a cluster")
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -42,6 +58,8 @@ impl World {
             .env("FERRY_GITHUB_API", self.sim.base_url())
             .env("FERRY_CACHE", self.path("cache"))
             .env("HOME", self.dir.path())
+            .env("KUBECONFIG", self.path("kubeconfig"))
+            .env("PAGER", "cat")
             .env_remove("GITHUB_TOKEN")
             .env_remove("GH_TOKEN")
             .env_remove("FERRY_PROFILE")

@@ -1,17 +1,20 @@
 //! `ferry demo`: the connected side end to end against the GitHub simulator,
 //! in a scratch directory, running the very same command code a user runs.
 
-use super::{bundle, guide, inspect, keygen, plan, verify};
+use super::{apply, bundle, guide, inspect, keygen, plan, status, verify};
 use crate::cli::args::{
-    BundleArgs, DemoArgs, GuideArgs, InspectArgs, KeygenArgs, PlanArgs, RangeArgs, VerifyArgs,
+    ApplyArgs, BundleArgs, ClusterArgs, DemoArgs, GuideArgs, InspectArgs, KeygenArgs, PlanArgs,
+    RangeArgs, StatusArgs, VerifyArgs,
 };
 use crate::cli::settings::Globals;
 use crate::recipe::Variant;
 use crate::sandbox::github::{Catalogue, GitHubSim};
+use crate::sandbox::kube::{ClusterConfig, KubeSim};
 use anyhow::{Context, Result};
 use std::path::Path;
 
-/// Runs keygen, plan, bundle, verify, inspect and guide on 1.0.0 -> 1.3.0.
+/// Runs keygen, plan, bundle, verify, inspect and guide on 1.0.0 -> 1.3.0,
+/// then carries the bundle to a simulated cluster at 1.0.0 and applies it.
 pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     let scratch = tempfile::tempdir().context("cannot create a temporary directory")?;
     let dir = match &args.keep {
@@ -99,13 +102,61 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         json: false,
     })?;
 
-    announce(&format!("ferry guide {} 1.2", bundle_file.display()));
-    guide::run(&GuideArgs {
-        bundle: bundle_file.clone(),
-        hop: "1.2".to_string(),
-    })?;
-
     sim.shutdown();
+
+    println!();
+    println!("--- the air gap: from here on nothing is downloaded ---");
+    let cluster = KubeSim::start(ClusterConfig {
+        kyma_version: Some("1.0.0".to_string()),
+        installer_delay: std::time::Duration::from_millis(800),
+        ..ClusterConfig::default()
+    })
+    .await?;
+    let kubeconfig = dir.join("kubeconfig");
+    cluster.write_kubeconfig(&kubeconfig, "kyma-sim")?;
+    println!("a simulated Kyma 1.0.0 cluster listens at {}", cluster.base_url());
+    let cluster_args = || ClusterArgs {
+        kubeconfig: Some(kubeconfig.clone()),
+        context: None,
+    };
+    announce(&format!("ferry status --kubeconfig {}", kubeconfig.display()));
+    status::run(&globals, &StatusArgs { cluster: cluster_args(), json: false }).await?;
+
+    println!("(the operator reads each hop's migration guide first:)");
+    for hop in ["1.2", "1.3"] {
+        announce(&format!("ferry guide {} {hop}", bundle_file.display()));
+        guide::run(&GuideArgs {
+            bundle: bundle_file.clone(),
+            hop: hop.to_string(),
+        })?;
+    }
+    announce(&format!(
+        "ferry apply {} --pub {} --kubeconfig {} --accept-guides --yes",
+        bundle_file.display(),
+        key.with_extension("pub").display(),
+        kubeconfig.display()
+    ));
+    apply::run(&ApplyArgs {
+        bundle: bundle_file.clone(),
+        public_key: key.with_extension("pub"),
+        cluster: cluster_args(),
+        variant: None,
+        accept_guides: true,
+        accept_guide: Vec::new(),
+        yes: true,
+        dry_run: false,
+        timeout: std::time::Duration::from_secs(120),
+        current: None,
+        prefer: None,
+        break_lock: false,
+        json: false,
+    })
+    .await?;
+
+    announce(&format!("ferry status --kubeconfig {}", kubeconfig.display()));
+    status::run(&globals, &StatusArgs { cluster: cluster_args(), json: false }).await?;
+    println!("installed, in order: {}", cluster.installed_versions().join(" -> "));
+    cluster.shutdown();
     finish(args.keep.as_deref(), &bundle_file);
     Ok(())
 }
@@ -118,7 +169,10 @@ fn announce(command: &str) {
 fn finish(kept: Option<&Path>, bundle_file: &Path) {
     println!();
     match kept {
-        Some(dir) => println!("demo finished: the key pair, bundle and cache are in {}", dir.display()),
+        Some(dir) => println!(
+            "demo finished: the key pair, bundle, cache and kubeconfig are in {}",
+            dir.display()
+        ),
         None => println!(
             "demo finished: {} was built and verified (temporary files removed; --keep DIR keeps them)",
             bundle_file.file_name().and_then(|n| n.to_str()).unwrap_or("the bundle")

@@ -1,0 +1,253 @@
+//! `ferry apply` and `ferry status` against the simulated Kyma cluster.
+
+use super::util::*;
+use ferry::sandbox::kube::ClusterConfig;
+use std::time::Duration;
+
+const BUNDLE: &str = "b.ferry.tar.gz";
+
+fn cluster_at(version: &str) -> ClusterConfig {
+    ClusterConfig {
+        kyma_version: Some(version.to_string()),
+        installer_delay: Duration::from_millis(150),
+        ..ClusterConfig::default()
+    }
+}
+
+/// A world whose cluster runs `at`, with a bundle `from..to` built and ready.
+fn prepared(at: &str, from: &str, to: &str, extra: &[&str]) -> World {
+    let world = World::with_cluster(cluster_at(at));
+    assert_success(&world.bundle(from, to, BUNDLE, extra));
+    world
+}
+
+fn apply(world: &World, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["apply", BUNDLE, "--pub", "ops.pub", "--timeout", "60s"];
+    args.extend_from_slice(extra);
+    world.run(&args)
+}
+
+fn status_version(world: &World) -> String {
+    let status = json(&world.run(&["status", "--json"]));
+    status["version"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn upgrades_1_0_to_1_3_hop_by_hop() {
+    let world = prepared("1.0.0", "1.0.0", "1.3.0", &[]);
+    assert_eq!(status_version(&world), "1.0.0");
+    let out = apply(&world, &["--accept-guides", "--yes"]);
+    assert_success(&out);
+    assert_eq!(world.cluster().installed_versions(), ["1.1.0", "1.2.2", "1.3.0"]);
+    assert_eq!(status_version(&world), "1.3.0");
+    let again = apply(&world, &["--accept-guides", "--yes"]);
+    assert_success(&again);
+    assert!(stdout(&again).contains("nothing to do"), "{}", stdout(&again));
+    assert_eq!(world.cluster().installed_versions().len(), 3);
+}
+
+#[test]
+fn stops_at_a_guide_with_exit_3_and_resumes() {
+    let world = prepared("1.0.0", "1.0.0", "1.3.0", &[]);
+    let out = apply(&world, &[]);
+    assert_exit(&out, 3);
+    assert!(stderr(&out).contains("1.1-1.2.md"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--accept-guide"), "{}", stderr(&out));
+    assert_eq!(world.cluster().installed_versions(), ["1.1.0"]);
+
+    let out = apply(&world, &["--accept-guide", "1.2"]);
+    assert_exit(&out, 3);
+    assert_eq!(world.cluster().installed_versions(), ["1.1.0", "1.2.2"]);
+
+    let out = apply(&world, &["--accept-guide", "1.3.0"]);
+    assert_success(&out);
+    assert_eq!(world.cluster().installed_versions(), ["1.1.0", "1.2.2", "1.3.0"]);
+    let status = json(&world.run(&["status", "--json"]));
+    let acknowledged = status["acknowledged"].to_string();
+    assert!(acknowledged.contains("1.2.2") && acknowledged.contains("1.3.0"), "{status}");
+}
+
+#[test]
+fn a_cluster_already_at_1_2_only_gets_1_3() {
+    let world = prepared("1.2.2", "1.0.0", "1.3.0", &[]);
+    assert_success(&apply(&world, &["--accept-guides"]));
+    assert_eq!(world.cluster().installed_versions(), ["1.3.0"]);
+}
+
+#[test]
+fn goes_through_1_16_0_rc4_from_1_15() {
+    let world = prepared("1.15.1", "1.15.1", "1.18.2", &[]);
+    assert_success(&apply(&world, &["--accept-guides"]));
+    assert_eq!(world.cluster().installed_versions(), ["1.16.0-rc4", "1.17.1", "1.18.2"]);
+}
+
+#[test]
+fn tiller_and_deletes_run_where_the_procedure_says() {
+    let world = prepared("1.9.0", "1.9.0", "1.15.1", &["--variant", "cluster"]);
+    assert_success(&apply(&world, &["--accept-guides"]));
+    assert_eq!(
+        world.cluster().installed_versions(),
+        ["1.10.0", "1.11.1", "1.12.0", "1.13.0", "1.14.0", "1.15.1"]
+    );
+    let deletes = world
+        .cluster()
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE" && r.path.contains("/deployments/kyma-installer"))
+        .count();
+    assert_eq!(deletes, 5, "1.11 to 1.15 each delete the installer Deployment first");
+    assert!(
+        world.cluster().get("apps/v1", "Deployment", Some("kube-system"), "tiller-deploy").is_some(),
+        "the Tiller manifest was applied"
+    );
+}
+
+#[test]
+fn a_bad_bundle_or_key_changes_nothing() {
+    let world = prepared("1.0.0", "1.0.0", "1.1.0", &[]);
+    let before = world.cluster().mutations();
+    assert_success(&world.run(&["keygen", "--output", "stranger", "--unencrypted"]));
+    let out = world.run(&["apply", BUNDLE, "--pub", "stranger.pub", "--accept-guides"]);
+    assert_exit(&out, 1);
+    let mut bytes = std::fs::read(world.path(BUNDLE)).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(world.path("bad.tar.gz"), bytes).unwrap();
+    let out = world.run(&["apply", "bad.tar.gz", "--pub", "ops.pub", "--accept-guides"]);
+    assert_exit(&out, 1);
+    assert_eq!(world.cluster().mutations(), before, "no cluster change before verification");
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let world = prepared("1.0.0", "1.0.0", "1.2.2", &[]);
+    let before = world.cluster().mutations();
+    let out = apply(&world, &["--dry-run"]);
+    assert_success(&out);
+    assert!(stdout(&out).contains("would"), "{}", stdout(&out));
+    assert_eq!(world.cluster().mutations(), before);
+    assert!(world.cluster().installed_versions().is_empty());
+}
+
+#[test]
+fn preflight_names_kinds_a_new_kubernetes_no_longer_serves() {
+    let world = World::with_cluster(ClusterConfig {
+        kubernetes: (1, 30),
+        ..cluster_at("1.0.0")
+    });
+    assert_success(&world.bundle("1.0.0", "1.1.0", BUNDLE, &[]));
+    let before = world.cluster().mutations();
+    let out = apply(&world, &["--accept-guides"]);
+    assert_exit(&out, 1);
+    let text = stderr(&out);
+    assert!(text.contains("CustomResourceDefinition") && text.contains("v1beta1"), "{text}");
+    assert_eq!(world.cluster().mutations(), before);
+}
+
+#[test]
+fn a_failed_hop_stops_with_its_error_log_and_a_rerun_finishes() {
+    let world = prepared("1.0.0", "1.0.0", "1.3.0", &[]);
+    world.cluster().set_fail_version(Some("1.2.2".into()));
+    let out = apply(&world, &["--accept-guides"]);
+    assert_exit(&out, 1);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("1.2.2"), "{text}");
+    assert_eq!(world.cluster().installed_versions(), ["1.1.0"]);
+    world.cluster().set_fail_version(None);
+    assert_success(&apply(&world, &["--accept-guides"]));
+    assert_eq!(world.cluster().installed_versions(), ["1.1.0", "1.2.2", "1.3.0"]);
+}
+
+#[test]
+fn kill_9_at_any_point_then_rerun_installs_each_hop_once() {
+    let world = World::with_cluster(ClusterConfig {
+        installer_delay: Duration::from_millis(600),
+        ..cluster_at("1.0.0")
+    });
+    assert_success(&world.bundle("1.0.0", "1.3.0", BUNDLE, &[]));
+    for delay_ms in [300u64, 900, 1500] {
+        let mut child = world
+            .ferry()
+            .args(["apply", BUNDLE, "--pub", "ops.pub", "--accept-guides", "--yes"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert_success(&apply(&world, &["--accept-guides", "--yes"]));
+    assert_eq!(world.cluster().installed_versions(), ["1.1.0", "1.2.2", "1.3.0"]);
+}
+
+#[test]
+fn a_second_concurrent_apply_refuses() {
+    let world = World::with_cluster(ClusterConfig {
+        installer_delay: Duration::from_millis(1500),
+        ..cluster_at("1.0.0")
+    });
+    assert_success(&world.bundle("1.0.0", "1.1.0", BUNDLE, &[]));
+    let mut first = world
+        .ferry()
+        .args(["apply", BUNDLE, "--pub", "ops.pub", "--yes"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let second = apply(&world, &["--yes"]);
+    assert_exit(&second, 1);
+    assert!(stderr(&second).contains("lock"), "{}", stderr(&second));
+    assert!(first.wait().unwrap().success());
+    assert_eq!(world.cluster().installed_versions(), ["1.1.0"]);
+}
+
+fn kubectl(world: &World, args: &[&str]) -> String {
+    let kubeconfig = world.path("kubeconfig");
+    let cache = world.path("kubectl-cache");
+    let mut all = vec![
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+        "--cache-dir",
+        cache.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    tool(world.dir.path(), "kubectl", &all)
+}
+
+#[test]
+fn local_overrides_merge_three_ways() {
+    let world = World::with_cluster(ClusterConfig {
+        local: true,
+        ..cluster_at("1.0.0")
+    });
+    assert_success(&world.bundle("1.0.0", "1.1.0", BUNDLE, &["--variant", "local"]));
+    // The cluster was installed from 1.0.0's overrides, then the operator tuned two values.
+    tool(world.dir.path(), "tar", &["xzf", BUNDLE, "base/1.0.0/assets/kyma-config-local.yaml"]);
+    kubectl(&world, &["apply", "-f", "base/1.0.0/assets/kyma-config-local.yaml"]);
+    let tune = r#"{"data":{"console.cluster.headerTitle":"ACME","core.resources.limits.memory":"300Mi"}}"#;
+    kubectl(&world, &["-n", "kyma-installer", "patch", "configmap", "core-overrides", "--type", "merge", "-p", tune]);
+
+    let out = apply(&world, &["--accept-guides"]);
+    assert_exit(&out, 1);
+    let text = stderr(&out);
+    assert!(text.contains("core.resources.limits.memory"), "{text}");
+    assert!(text.contains("300Mi") && text.contains("104Mi"), "both values are shown: {text}");
+    assert!(world.cluster().installed_versions().is_empty());
+
+    assert_success(&apply(&world, &["--accept-guides", "--prefer", "cluster"]));
+    let core = world
+        .cluster()
+        .get("v1", "ConfigMap", Some("kyma-installer"), "core-overrides")
+        .unwrap();
+    assert_eq!(core["data"]["console.cluster.headerTitle"], "ACME", "the operator's value is kept");
+    assert_eq!(core["data"]["core.resources.limits.memory"], "300Mi", "--prefer cluster");
+    assert_eq!(core["data"]["console.cluster.headerLogoUrl"], "assets/logo.svg", "user additions stay");
+    let config = world
+        .cluster()
+        .get("v1", "ConfigMap", Some("kyma-installer"), "installation-config-overrides")
+        .unwrap();
+    assert_eq!(config["data"]["global.kymaVersion"], "1.1.0", "the release's change is taken");
+    assert_eq!(world.cluster().installed_versions(), ["1.1.0"]);
+}
