@@ -1,1 +1,3 @@
 //! The hop runner (being built).
+
+pub mod merge;
