@@ -7,6 +7,7 @@ pub mod console;
 pub mod files;
 pub mod gate;
 pub mod hops;
+pub mod merge;
 pub mod overrides;
 pub mod runner;
 pub mod status;

@@ -4,7 +4,7 @@
 
 use super::console::Console;
 use super::files::LoadedStep;
-use super::merge::{overrides_from, three_way, to_manifests, Conflict, Prefer};
+use super::merge::{overrides_from, three_way, to_manifests, Conflict, OverrideError, Prefer};
 use crate::cluster::apply::{Applied, Applier};
 use crate::cluster::ClusterError;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 /// Why overrides could not be merged or applied.
 #[derive(Debug, thiserror::Error)]
-pub enum OverrideError {
+pub enum OverridesStepError {
     /// Both the operator and the release changed the same values.
     #[error("the cluster's overrides and the new release's both changed the same values; nothing of this hop's overrides was applied:\n{}\nkeep one side with --prefer cluster or --prefer release, or edit the cluster's objects and rerun", conflicts.iter().map(describe).collect::<Vec<_>>().join("\n"))]
     Conflicts {
@@ -23,6 +23,9 @@ pub enum OverrideError {
     /// Reading or applying failed.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+    /// An override object could not be read.
+    #[error(transparent)]
+    Object(#[from] OverrideError),
 }
 
 fn describe(conflict: &Conflict) -> String {
@@ -77,7 +80,7 @@ pub async fn apply_overrides(
     prefer: Option<Prefer>,
     dry_run: bool,
     console: &dyn Console,
-) -> Result<Vec<Applied>, OverrideError> {
+) -> Result<Vec<Applied>, OverridesStepError> {
     let LoadedStep::Overrides {
         target,
         base,
@@ -87,18 +90,18 @@ pub async fn apply_overrides(
     else {
         return Ok(Vec::new());
     };
-    let target = overrides_from(target, default_namespace);
-    let base = overrides_from(base, default_namespace);
+    let target = overrides_from(target, default_namespace)?;
+    let base = overrides_from(base, default_namespace)?;
     let namespaces: BTreeSet<String> = target.iter().map(|o| o.namespace.clone()).collect();
-    let live = overrides_from(&live_overrides(client, &namespaces, selector).await?, default_namespace);
+    let live = overrides_from(&live_overrides(client, &namespaces, selector).await?, default_namespace)?;
     let outcome = three_way(&base, &target, &live, prefer);
     if !outcome.conflicts.is_empty() {
-        return Err(OverrideError::Conflicts {
+        return Err(OverridesStepError::Conflicts {
             conflicts: outcome.conflicts,
         });
     }
     for decision in &outcome.decisions {
-        console.say(&format!("  overrides: {} {}: {:?}", decision.object, decision.key, decision.what));
+        console.say(&format!("  overrides: {decision}"));
     }
     let objects: Vec<DynamicObject> = to_manifests(&outcome.objects)
         .into_iter()

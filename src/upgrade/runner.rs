@@ -5,7 +5,7 @@ use super::console::Console;
 use super::files::{load_steps, LoadError, LoadedStep};
 use super::gate::{Gate, GuidePolicy};
 use super::hops::{remaining, PositionError};
-use super::overrides::{apply_overrides, OverrideError};
+use super::overrides::{apply_overrides, OverridesStepError};
 use crate::bundle::manifest::{Hop, Manifest};
 use crate::bundle::reader::{verify_and_extract, VerifyError};
 use crate::bundle::sign::PublicKey;
@@ -115,7 +115,7 @@ pub enum UpgradeError {
     },
     /// Overrides could not be merged.
     #[error(transparent)]
-    Overrides(#[from] OverrideError),
+    Overrides(#[from] OverridesStepError),
     /// Local I/O failed.
     #[error("cannot prepare a working directory")]
     Io(#[source] std::io::Error),
