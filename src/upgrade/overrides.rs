@@ -6,6 +6,7 @@ use super::console::Console;
 use super::files::LoadedStep;
 use super::merge::{overrides_from, three_way, to_manifests, Conflict, OverrideError, Prefer};
 use crate::cluster::apply::{Applied, Applier};
+use crate::cluster::state_error::StateError;
 use crate::cluster::ClusterError;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{Api, DynamicObject, ListParams};
@@ -23,28 +24,23 @@ pub enum OverridesStepError {
     /// Reading or applying failed.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+    /// Listing the cluster's override objects failed.
+    #[error(transparent)]
+    State(#[from] StateError),
     /// An override object could not be read.
     #[error(transparent)]
     Object(#[from] OverrideError),
 }
 
 fn describe(conflict: &Conflict) -> String {
-    let show = |value: &Option<String>| value.clone().unwrap_or_else(|| "(absent)".into());
-    format!(
-        "  {} key {}: was {}, cluster has {}, release has {}",
-        conflict.object,
-        conflict.key,
-        show(&conflict.base),
-        show(&conflict.cluster),
-        show(&conflict.release)
-    )
+    format!("  {conflict}")
 }
 
 async fn live_overrides(
     client: &kube::Client,
     namespaces: &BTreeSet<String>,
     selector: &str,
-) -> Result<Vec<serde_json::Value>, ClusterError> {
+) -> Result<Vec<serde_json::Value>, StateError> {
     let params = ListParams::default().labels(selector);
     let mut found = Vec::new();
     for namespace in namespaces {
@@ -53,12 +49,12 @@ async fn live_overrides(
         let listed = maps
             .list(&params)
             .await
-            .map_err(|e| ClusterError::from_kube("list override ConfigMaps", e))?;
+            .map_err(|e| StateError::kube("list override ConfigMaps", e))?;
         found.extend(listed.items.iter().filter_map(|m| to_json(m, "v1", "ConfigMap")));
         let listed = secrets
             .list(&params)
             .await
-            .map_err(|e| ClusterError::from_kube("list override Secrets", e))?;
+            .map_err(|e| StateError::kube("list override Secrets", e))?;
         found.extend(listed.items.iter().filter_map(|s| to_json(s, "v1", "Secret")));
     }
     Ok(found)

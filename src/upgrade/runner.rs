@@ -15,6 +15,7 @@ use super::status::{installer_finished, journal_namespace};
 use crate::cluster::installer::wait_installed;
 use crate::cluster::journal::{HopStatus, Journal};
 use crate::cluster::version::current_version;
+use crate::cluster::state_error::StateError;
 use crate::cluster::ClusterError;
 use crate::recipe::Variant;
 use crate::upgrade::merge::Prefer;
@@ -70,6 +71,9 @@ pub enum UpgradeError {
     /// A cluster operation failed.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+    /// Reading the cluster's state, the installer or the journal failed.
+    #[error(transparent)]
+    State(#[from] StateError),
     /// A hop's files could not be read.
     #[error(transparent)]
     Load(#[from] LoadError),
@@ -430,7 +434,7 @@ const STALE_AFTER: Duration = Duration::from_secs(120);
 
 async fn take_lock(journal: &Journal, holder: &str, break_lock: bool) -> Result<(), UpgradeError> {
     match journal.lock(holder, STALE_AFTER, break_lock).await {
-        Err(ClusterError::Locked { holder: other, .. }) if holder_is_dead(&other) => {
+        Err(StateError::Locked { holder: other, .. }) if holder_is_dead(&other) => {
             Ok(journal.lock(holder, STALE_AFTER, true).await?)
         }
         other => Ok(other?),

@@ -4,7 +4,7 @@
 use crate::cluster::installer::{phase, InstallPhase};
 use crate::cluster::journal::{Journal, JournalState};
 use crate::cluster::version::current_version;
-use crate::cluster::ClusterError;
+use crate::cluster::state_error::StateError;
 use crate::recipe::ClusterSpec;
 use kube::api::{Api, ApiResource, DynamicObject};
 use kube::core::GroupVersionKind;
@@ -26,7 +26,7 @@ pub struct ClusterStatus {
 pub async fn read_installation(
     client: &kube::Client,
     spec: &ClusterSpec,
-) -> Result<Option<serde_json::Value>, ClusterError> {
+) -> Result<Option<serde_json::Value>, StateError> {
     let (group, version) = match spec.installation.api_version.split_once('/') {
         Some((group, version)) => (group, version),
         None => ("", spec.installation.api_version.as_str()),
@@ -42,12 +42,12 @@ pub async fn read_installation(
     match api.get_opt(&spec.installation.name).await {
         Ok(object) => Ok(object.and_then(|o| serde_json::to_value(o).ok())),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(None),
-        Err(err) => Err(ClusterError::from_kube("read the Installation", err)),
+        Err(err) => Err(StateError::kube("read the Installation", err)),
     }
 }
 
 /// Has the installer finished its last install (or is there none)?
-pub async fn installer_finished(client: &kube::Client, spec: &ClusterSpec) -> Result<bool, ClusterError> {
+pub async fn installer_finished(client: &kube::Client, spec: &ClusterSpec) -> Result<bool, StateError> {
     Ok(match read_installation(client, spec).await? {
         Some(installation) => matches!(phase(&installation, spec), InstallPhase::Installed { .. }),
         None => true,
@@ -63,10 +63,10 @@ pub fn journal_namespace(spec: &ClusterSpec) -> &str {
 }
 
 /// Reads everything `ferry status` shows.
-pub async fn cluster_status(client: &kube::Client, spec: &ClusterSpec) -> Result<ClusterStatus, ClusterError> {
+pub async fn cluster_status(client: &kube::Client, spec: &ClusterSpec) -> Result<ClusterStatus, StateError> {
     let (version, image) = match current_version(client, spec).await {
         Ok(current) => (Some(current.tag), Some(current.image)),
-        Err(ClusterError::NotInstalled { .. }) => (None, None),
+        Err(StateError::NotInstalled { .. }) => (None, None),
         Err(err) => return Err(err),
     };
     let installer = read_installation(client, spec)
