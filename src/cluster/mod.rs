@@ -2,3 +2,25 @@
 //! product's version, server-side applying multi-document YAML, deleting and
 //! waiting, following the product installer, and the in-cluster journal.
 //! Nothing here knows which hop runs; that is `upgrade`'s job.
+
+// The apply engine: connection, YAML, discovery, apply, delete, preflight.
+pub mod apply;
+mod catalog;
+mod compare;
+pub mod connect;
+mod crd;
+mod delete;
+pub mod error;
+pub mod preflight;
+pub mod retry;
+mod seen;
+#[cfg(test)]
+mod tests;
+mod wait;
+pub mod yaml;
+
+pub use apply::{Applied, Applier, Change};
+pub use connect::{connect, ClusterTarget};
+pub use error::ClusterError;
+pub use preflight::Unservable;
+pub use yaml::parse_documents;
