@@ -74,7 +74,11 @@ fn page(text: &str) -> bool {
     let Some(program) = words.next() else {
         return false;
     };
-    let Ok(mut child) = Command::new(program).args(words).stdin(Stdio::piped()).spawn() else {
+    let Ok(mut child) = Command::new(program)
+        .args(words)
+        .stdin(Stdio::piped())
+        .spawn()
+    else {
         return false;
     };
     if let Some(mut stdin) = child.stdin.take() {
@@ -94,7 +98,8 @@ impl InstallerSpinner {
         let bar = terminal.then(|| {
             let bar = ProgressBar::hidden();
             bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
             bar
         });
@@ -116,9 +121,13 @@ fn describe(phase: &InstallPhase) -> String {
     match phase {
         InstallPhase::Pending => "installer: waiting to start".to_string(),
         InstallPhase::InProgress { description } => format!("installer: InProgress, {description}"),
-        InstallPhase::Retrying { description, .. } => format!("installer: Error (retrying), {description}"),
+        InstallPhase::Retrying { description, .. } => {
+            format!("installer: Error (retrying), {description}")
+        }
         InstallPhase::Installed { .. } => "installer: Installed".to_string(),
-        InstallPhase::Failed { description, .. } => format!("installer: Error, gave up: {description}"),
+        InstallPhase::Failed { description, .. } => {
+            format!("installer: Error, gave up: {description}")
+        }
     }
 }
 
@@ -133,13 +142,18 @@ impl InstallObserver for InstallerSpinner {
                     bar.enable_steady_tick(Duration::from_millis(120));
                 }
                 bar.set_message(format!("{text} ({seconds}s)"));
-                if matches!(phase, InstallPhase::Installed { .. } | InstallPhase::Failed { .. }) {
+                if matches!(
+                    phase,
+                    InstallPhase::Installed { .. } | InstallPhase::Failed { .. }
+                ) {
                     bar.finish_and_clear();
                     eprintln!("  {text} after {seconds}s");
                 }
             }
             None => {
-                let Ok(mut last) = self.last.lock() else { return };
+                let Ok(mut last) = self.last.lock() else {
+                    return;
+                };
                 if *last != text {
                     eprintln!("  {text} ({seconds}s)");
                     *last = text;

@@ -11,3 +11,25 @@ pub mod state_error;
 #[cfg(test)]
 mod state_test_support;
 pub mod version;
+
+// The apply engine: connection, YAML, discovery, apply, delete, preflight.
+pub mod apply;
+mod catalog;
+mod compare;
+pub mod connect;
+mod crd;
+mod delete;
+pub mod error;
+pub mod preflight;
+pub mod retry;
+mod seen;
+#[cfg(test)]
+mod tests;
+mod wait;
+pub mod yaml;
+
+pub use apply::{Applied, Applier, Change};
+pub use connect::{connect, ClusterTarget};
+pub use error::ClusterError;
+pub use preflight::Unservable;
+pub use yaml::parse_documents;

@@ -81,14 +81,29 @@ mod tests {
         let quiet = GuidePolicy::default();
         assert_eq!(quiet.decide(&hop("1.1.0", &[]), &[]), Gate::NoGuide);
         assert_eq!(quiet.decide(&guided, &[]), Gate::NeedsOperator);
-        assert_eq!(quiet.decide(&guided, &["1.2.2".into()]), Gate::AlreadyAcknowledged);
-        let by_minor = GuidePolicy { accepted: vec!["1.2".into()], ..GuidePolicy::default() };
+        assert_eq!(
+            quiet.decide(&guided, &["1.2.2".into()]),
+            Gate::AlreadyAcknowledged
+        );
+        let by_minor = GuidePolicy {
+            accepted: vec!["1.2".into()],
+            ..GuidePolicy::default()
+        };
         assert_eq!(by_minor.decide(&guided, &[]), Gate::AcceptedByFlag);
-        let other = GuidePolicy { accepted: vec!["1.3.0".into()], ..GuidePolicy::default() };
+        let other = GuidePolicy {
+            accepted: vec!["1.3.0".into()],
+            ..GuidePolicy::default()
+        };
         assert_eq!(other.decide(&guided, &[]), Gate::NeedsOperator);
-        let all = GuidePolicy { accept_all: true, ..GuidePolicy::default() };
+        let all = GuidePolicy {
+            accept_all: true,
+            ..GuidePolicy::default()
+        };
         assert_eq!(all.decide(&guided, &[]), Gate::AcceptedByFlag);
-        let tty = GuidePolicy { interactive: true, ..GuidePolicy::default() };
+        let tty = GuidePolicy {
+            interactive: true,
+            ..GuidePolicy::default()
+        };
         assert_eq!(tty.decide(&guided, &[]), Gate::AskOperator);
     }
 }

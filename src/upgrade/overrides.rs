@@ -50,17 +50,31 @@ async fn live_overrides(
             .list(&params)
             .await
             .map_err(|e| StateError::kube("list override ConfigMaps", e))?;
-        found.extend(listed.items.iter().filter_map(|m| to_json(m, "v1", "ConfigMap")));
+        found.extend(
+            listed
+                .items
+                .iter()
+                .filter_map(|m| to_json(m, "v1", "ConfigMap")),
+        );
         let listed = secrets
             .list(&params)
             .await
             .map_err(|e| StateError::kube("list override Secrets", e))?;
-        found.extend(listed.items.iter().filter_map(|s| to_json(s, "v1", "Secret")));
+        found.extend(
+            listed
+                .items
+                .iter()
+                .filter_map(|s| to_json(s, "v1", "Secret")),
+        );
     }
     Ok(found)
 }
 
-fn to_json<T: serde::Serialize>(object: &T, api_version: &str, kind: &str) -> Option<serde_json::Value> {
+fn to_json<T: serde::Serialize>(
+    object: &T,
+    api_version: &str,
+    kind: &str,
+) -> Option<serde_json::Value> {
     let mut value = serde_json::to_value(object).ok()?;
     value["apiVersion"] = api_version.into();
     value["kind"] = kind.into();
@@ -89,7 +103,10 @@ pub async fn apply_overrides(
     let target = overrides_from(target, default_namespace)?;
     let base = overrides_from(base, default_namespace)?;
     let namespaces: BTreeSet<String> = target.iter().map(|o| o.namespace.clone()).collect();
-    let live = overrides_from(&live_overrides(client, &namespaces, selector).await?, default_namespace)?;
+    let live = overrides_from(
+        &live_overrides(client, &namespaces, selector).await?,
+        default_namespace,
+    )?;
     let outcome = three_way(&base, &target, &live, prefer);
     if !outcome.conflicts.is_empty() {
         return Err(OverridesStepError::Conflicts {

@@ -6,16 +6,17 @@ use super::files::{load_steps, LoadError, LoadedStep};
 use super::gate::{Gate, GuidePolicy};
 use super::hops::{remaining, PositionError};
 use super::overrides::{apply_overrides, OverridesStepError};
+use super::status::{installer_finished, journal_namespace};
 use crate::bundle::manifest::{Hop, Manifest};
-use crate::bundle::reader::{verify_and_extract, VerifyError};
+use crate::bundle::reader::verify_and_extract;
 use crate::bundle::sign::PublicKey;
+use crate::bundle::VerifyError;
 use crate::cluster::apply::{Applier, Change};
 use crate::cluster::connect::{connect, ClusterTarget};
-use super::status::{installer_finished, journal_namespace};
 use crate::cluster::installer::wait_installed;
 use crate::cluster::journal::{HopStatus, Journal};
-use crate::cluster::version::current_version;
 use crate::cluster::state_error::StateError;
+use crate::cluster::version::current_version;
 use crate::cluster::ClusterError;
 use crate::recipe::Variant;
 use crate::upgrade::merge::Prefer;
@@ -148,7 +149,10 @@ fn choose_variant(manifest: &Manifest, wanted: Option<Variant>) -> Result<Varian
 }
 
 /// Runs `ferry apply`.
-pub async fn apply(request: &ApplyRequest, console: &dyn Console) -> Result<ApplyOutcome, UpgradeError> {
+pub async fn apply(
+    request: &ApplyRequest,
+    console: &dyn Console,
+) -> Result<ApplyOutcome, UpgradeError> {
     let workdir = tempfile::tempdir().map_err(UpgradeError::Io)?;
     let root = workdir.path().join("bundle");
     let verified = verify_and_extract(&request.bundle, &request.key, &root)?;
@@ -177,22 +181,32 @@ pub async fn apply(request: &ApplyRequest, console: &dyn Console) -> Result<Appl
             })?
         }
     };
-    let interrupted = state.hops.iter().any(|record| {
-        record.version == current.to_string() && record.status != HopStatus::Done
-    });
+    let interrupted = state
+        .hops
+        .iter()
+        .any(|record| record.version == current.to_string() && record.status != HopStatus::Done);
     let busy = interrupted || !installer_finished(&client, &manifest.cluster).await?;
     let hops = remaining(&manifest, &current, busy)?;
     if hops.is_empty() {
-        console.say(&format!("the cluster already runs {current}: nothing to do"));
+        console.say(&format!(
+            "the cluster already runs {current}: nothing to do"
+        ));
         return Ok(ApplyOutcome::UpToDate(current));
     }
     console.say(&format!(
         "cluster runs {current}{}; {} hop{} to go ({} variant): {}",
-        if busy { " (its last install did not finish: that hop runs again)" } else { "" },
+        if busy {
+            " (its last install did not finish: that hop runs again)"
+        } else {
+            ""
+        },
         hops.len(),
         if hops.len() == 1 { "" } else { "s" },
         variant,
-        hops.iter().map(|h| h.version.to_string()).collect::<Vec<_>>().join(" -> ")
+        hops.iter()
+            .map(|h| h.version.to_string())
+            .collect::<Vec<_>>()
+            .join(" -> ")
     ));
 
     let loaded: Vec<Vec<LoadedStep>> = hops
@@ -203,9 +217,20 @@ pub async fn apply(request: &ApplyRequest, console: &dyn Console) -> Result<Appl
     preflight(&applier, &hops, &loaded)?;
     if request.dry_run {
         for (hop, steps) in hops.iter().zip(&loaded) {
-            dry_run_hop(&mut applier, &client, &manifest, hop, steps, request, console).await?;
+            dry_run_hop(
+                &mut applier,
+                &client,
+                &manifest,
+                hop,
+                steps,
+                request,
+                console,
+            )
+            .await?;
         }
-        return Ok(ApplyOutcome::DryRun(hops.iter().map(|h| h.version.clone()).collect()));
+        return Ok(ApplyOutcome::DryRun(
+            hops.iter().map(|h| h.version.clone()).collect(),
+        ));
     }
     if request.confirm && console.interactive() && !console.confirm("Start the upgrade?") {
         return Err(UpgradeError::Declined);
@@ -214,7 +239,19 @@ pub async fn apply(request: &ApplyRequest, console: &dyn Console) -> Result<Appl
     let holder = lock_holder();
     take_lock(&journal, &holder, request.break_lock).await?;
     let heartbeat = spawn_heartbeat(journal.clone(), holder.clone());
-    let result = run_hops(&mut applier, &client, &journal, &manifest, &id, &hops, &loaded, request, console, &state.acknowledged).await;
+    let result = run_hops(
+        &mut applier,
+        &client,
+        &journal,
+        &manifest,
+        &id,
+        &hops,
+        &loaded,
+        request,
+        console,
+        &state.acknowledged,
+    )
+    .await;
     heartbeat.abort();
     let unlocked = journal.unlock(&holder).await;
     let done = result?;
@@ -222,7 +259,11 @@ pub async fn apply(request: &ApplyRequest, console: &dyn Console) -> Result<Appl
     Ok(ApplyOutcome::Applied(done))
 }
 
-fn preflight(applier: &Applier, hops: &[&Hop], loaded: &[Vec<LoadedStep>]) -> Result<(), UpgradeError> {
+fn preflight(
+    applier: &Applier,
+    hops: &[&Hop],
+    loaded: &[Vec<LoadedStep>],
+) -> Result<(), UpgradeError> {
     let mut problems = Vec::new();
     for (hop, steps) in hops.iter().zip(loaded) {
         let objects: Vec<DynamicObject> = steps.iter().flat_map(LoadedStep::objects).collect();
@@ -249,7 +290,10 @@ async fn dry_run_hop(
     request: &ApplyRequest,
     console: &dyn Console,
 ) -> Result<(), UpgradeError> {
-    console.say(&format!("hop {} -> {} (dry run):", hop.previous, hop.version));
+    console.say(&format!(
+        "hop {} -> {} (dry run):",
+        hop.previous, hop.version
+    ));
     for guide in &hop.guides {
         console.say(&format!("  guide {guide} must be followed first"));
     }
@@ -257,7 +301,9 @@ async fn dry_run_hop(
     for step in steps {
         match step {
             LoadedStep::Delete(object) => {
-                let existed = applier.delete_and_wait(object, request.timeout, true).await?;
+                let existed = applier
+                    .delete_and_wait(object, request.timeout, true)
+                    .await?;
                 if existed {
                     console.say(&format!("  would delete {} {}", object.kind, object.name));
                 }
@@ -267,7 +313,16 @@ async fn dry_run_hop(
                 report_changes(console, path, &applied, true);
             }
             LoadedStep::Overrides { .. } => {
-                let applied = apply_overrides(applier, client, step, namespace, request.prefer, true, console).await?;
+                let applied = apply_overrides(
+                    applier,
+                    client,
+                    step,
+                    namespace,
+                    request.prefer,
+                    true,
+                    console,
+                )
+                .await?;
                 report_changes(console, "overrides", &applied, true);
             }
             LoadedStep::WaitInstalled => console.say("  would wait for the installer"),
@@ -276,9 +331,18 @@ async fn dry_run_hop(
     Ok(())
 }
 
-fn report_changes(console: &dyn Console, path: &str, applied: &[crate::cluster::apply::Applied], dry_run: bool) {
+fn report_changes(
+    console: &dyn Console,
+    path: &str,
+    applied: &[crate::cluster::apply::Applied],
+    dry_run: bool,
+) {
     let count = |change: Change| applied.iter().filter(|a| a.change == change).count();
-    let (create, change) = if dry_run { ("would create", "would change") } else { ("created", "configured") };
+    let (create, change) = if dry_run {
+        ("would create", "would change")
+    } else {
+        ("created", "configured")
+    };
     console.say(&format!(
         "  {path}: {} {create}, {} {change}, {} unchanged",
         count(Change::Created),
@@ -287,11 +351,18 @@ fn report_changes(console: &dyn Console, path: &str, applied: &[crate::cluster::
     ));
     if dry_run {
         for item in applied.iter().filter(|a| a.change != Change::Unchanged) {
-            let verb = if item.change == Change::Created { create } else { change };
+            let verb = if item.change == Change::Created {
+                create
+            } else {
+                change
+            };
             console.say(&format!(
                 "    {verb} {} {}{}",
                 item.kind,
-                item.namespace.as_deref().map(|ns| format!("{ns}/")).unwrap_or_default(),
+                item.namespace
+                    .as_deref()
+                    .map(|ns| format!("{ns}/"))
+                    .unwrap_or_default(),
                 item.name
             ));
         }
@@ -314,17 +385,26 @@ async fn run_hops(
     let mut done = Vec::new();
     for (hop, steps) in hops.iter().zip(loaded) {
         gate(hop, journal, request, console, acknowledged).await?;
-        journal.record_hop(id, &hop.version.to_string(), HopStatus::Started, None).await?;
+        journal
+            .record_hop(id, &hop.version.to_string(), HopStatus::Started, None)
+            .await?;
         match run_hop(applier, client, manifest, hop, steps, request, console).await {
             Ok(()) => {
-                journal.record_hop(id, &hop.version.to_string(), HopStatus::Done, None).await?;
+                journal
+                    .record_hop(id, &hop.version.to_string(), HopStatus::Done, None)
+                    .await?;
                 console.say(&format!("hop {} -> {} finished", hop.previous, hop.version));
                 done.push(hop.version.clone());
             }
             Err(err) => {
                 let message = err.to_string();
                 let _ = journal
-                    .record_hop(id, &hop.version.to_string(), HopStatus::Failed, Some(message))
+                    .record_hop(
+                        id,
+                        &hop.version.to_string(),
+                        HopStatus::Failed,
+                        Some(message),
+                    )
                     .await;
                 return Err(err);
             }
@@ -389,8 +469,14 @@ async fn run_hop(
     for step in steps {
         match step {
             LoadedStep::Delete(object) => {
-                let existed = applier.delete_and_wait(object, request.timeout, false).await?;
-                let how = if existed { "deleted" } else { "already absent:" };
+                let existed = applier
+                    .delete_and_wait(object, request.timeout, false)
+                    .await?;
+                let how = if existed {
+                    "deleted"
+                } else {
+                    "already absent:"
+                };
                 console.say(&format!("  {how} {} {}", object.kind, object.name));
             }
             LoadedStep::Apply { path, objects } => {
@@ -398,11 +484,27 @@ async fn run_hop(
                 report_changes(console, path, &applied, false);
             }
             LoadedStep::Overrides { path, .. } => {
-                let applied = apply_overrides(applier, client, step, namespace, request.prefer, false, console).await?;
+                let applied = apply_overrides(
+                    applier,
+                    client,
+                    step,
+                    namespace,
+                    request.prefer,
+                    false,
+                    console,
+                )
+                .await?;
                 report_changes(console, path, &applied, false);
             }
             LoadedStep::WaitInstalled => {
-                wait_installed(client, &manifest.cluster, &hop.tag, request.timeout, console.installer()).await?;
+                wait_installed(
+                    client,
+                    &manifest.cluster,
+                    &hop.tag,
+                    request.timeout,
+                    console.installer(),
+                )
+                .await?;
             }
         }
     }
@@ -427,7 +529,10 @@ fn holder_is_dead(holder: &str) -> bool {
         return false;
     };
     let same_host = who.rsplit_once('@').map(|(_, host)| host) == Some(host_name().as_str());
-    same_host && pid.parse::<u32>().is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+    same_host
+        && pid
+            .parse::<u32>()
+            .is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
 }
 
 const STALE_AFTER: Duration = Duration::from_secs(120);

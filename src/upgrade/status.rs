@@ -3,8 +3,8 @@
 
 use crate::cluster::installer::{phase, InstallPhase};
 use crate::cluster::journal::{Journal, JournalState};
-use crate::cluster::version::current_version;
 use crate::cluster::state_error::StateError;
+use crate::cluster::version::current_version;
 use crate::recipe::ClusterSpec;
 use kube::api::{Api, ApiResource, DynamicObject};
 use kube::core::GroupVersionKind;
@@ -47,7 +47,10 @@ pub async fn read_installation(
 }
 
 /// Has the installer finished its last install (or is there none)?
-pub async fn installer_finished(client: &kube::Client, spec: &ClusterSpec) -> Result<bool, StateError> {
+pub async fn installer_finished(
+    client: &kube::Client,
+    spec: &ClusterSpec,
+) -> Result<bool, StateError> {
     Ok(match read_installation(client, spec).await? {
         Some(installation) => matches!(phase(&installation, spec), InstallPhase::Installed { .. }),
         None => true,
@@ -63,7 +66,10 @@ pub fn journal_namespace(spec: &ClusterSpec) -> &str {
 }
 
 /// Reads everything `ferry status` shows.
-pub async fn cluster_status(client: &kube::Client, spec: &ClusterSpec) -> Result<ClusterStatus, StateError> {
+pub async fn cluster_status(
+    client: &kube::Client,
+    spec: &ClusterSpec,
+) -> Result<ClusterStatus, StateError> {
     let (version, image) = match current_version(client, spec).await {
         Ok(current) => (Some(current.tag), Some(current.image)),
         Err(StateError::NotInstalled { .. }) => (None, None),
@@ -72,7 +78,9 @@ pub async fn cluster_status(client: &kube::Client, spec: &ClusterSpec) -> Result
     let installer = read_installation(client, spec)
         .await?
         .map(|installation| phase(&installation, spec));
-    let journal = Journal::new(client.clone(), journal_namespace(spec)).read().await?;
+    let journal = Journal::new(client.clone(), journal_namespace(spec))
+        .read()
+        .await?;
     Ok(ClusterStatus {
         version,
         image,

@@ -7,7 +7,10 @@ use std::time::Duration;
 const BUNDLE: &str = "b.ferry.tar.gz";
 
 fn cluster_at(version: &str) -> ClusterConfig {
+    // Kyma 1.x clusters ran Kubernetes <= 1.15: its manifests up to 1.9 use
+    // extensions/v1beta1 Deployments, which 1.16 no longer serves.
     ClusterConfig {
+        kubernetes: (1, 15),
         kyma_version: Some(version.to_string()),
         installer_delay: Duration::from_millis(150),
         ..ClusterConfig::default()
@@ -38,11 +41,18 @@ fn upgrades_1_0_to_1_3_hop_by_hop() {
     assert_eq!(status_version(&world), "1.0.0");
     let out = apply(&world, &["--accept-guides", "--yes"]);
     assert_success(&out);
-    assert_eq!(world.cluster().installed_versions(), ["1.1.0", "1.2.2", "1.3.0"]);
+    assert_eq!(
+        world.cluster().installed_versions(),
+        ["1.1.0", "1.2.2", "1.3.0"]
+    );
     assert_eq!(status_version(&world), "1.3.0");
     let again = apply(&world, &["--accept-guides", "--yes"]);
     assert_success(&again);
-    assert!(stdout(&again).contains("nothing to do"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("nothing to do"),
+        "{}",
+        stdout(&again)
+    );
     assert_eq!(world.cluster().installed_versions().len(), 3);
 }
 
@@ -61,10 +71,16 @@ fn stops_at_a_guide_with_exit_3_and_resumes() {
 
     let out = apply(&world, &["--accept-guide", "1.3.0"]);
     assert_success(&out);
-    assert_eq!(world.cluster().installed_versions(), ["1.1.0", "1.2.2", "1.3.0"]);
+    assert_eq!(
+        world.cluster().installed_versions(),
+        ["1.1.0", "1.2.2", "1.3.0"]
+    );
     let status = json(&world.run(&["status", "--json"]));
     let acknowledged = status["acknowledged"].to_string();
-    assert!(acknowledged.contains("1.2.2") && acknowledged.contains("1.3.0"), "{status}");
+    assert!(
+        acknowledged.contains("1.2.2") && acknowledged.contains("1.3.0"),
+        "{status}"
+    );
 }
 
 #[test]
@@ -78,7 +94,10 @@ fn a_cluster_already_at_1_2_only_gets_1_3() {
 fn goes_through_1_16_0_rc4_from_1_15() {
     let world = prepared("1.15.1", "1.15.1", "1.18.2", &[]);
     assert_success(&apply(&world, &["--accept-guides"]));
-    assert_eq!(world.cluster().installed_versions(), ["1.16.0-rc4", "1.17.1", "1.18.2"]);
+    assert_eq!(
+        world.cluster().installed_versions(),
+        ["1.16.0-rc4", "1.17.1", "1.18.2"]
+    );
 }
 
 #[test]
@@ -95,9 +114,20 @@ fn tiller_and_deletes_run_where_the_procedure_says() {
         .into_iter()
         .filter(|r| r.method == "DELETE" && r.path.contains("/deployments/kyma-installer"))
         .count();
-    assert_eq!(deletes, 5, "1.11 to 1.15 each delete the installer Deployment first");
+    assert_eq!(
+        deletes, 5,
+        "1.11 to 1.15 each delete the installer Deployment first"
+    );
     assert!(
-        world.cluster().get("apps/v1", "Deployment", Some("kube-system"), "tiller-deploy").is_some(),
+        world
+            .cluster()
+            .get(
+                "apps/v1",
+                "Deployment",
+                Some("kube-system"),
+                "tiller-deploy"
+            )
+            .is_some(),
         "the Tiller manifest was applied"
     );
 }
@@ -115,7 +145,11 @@ fn a_bad_bundle_or_key_changes_nothing() {
     std::fs::write(world.path("bad.tar.gz"), bytes).unwrap();
     let out = world.run(&["apply", "bad.tar.gz", "--pub", "ops.pub", "--accept-guides"]);
     assert_exit(&out, 1);
-    assert_eq!(world.cluster().mutations(), before, "no cluster change before verification");
+    assert_eq!(
+        world.cluster().mutations(),
+        before,
+        "no cluster change before verification"
+    );
 }
 
 #[test]
@@ -140,7 +174,10 @@ fn preflight_names_kinds_a_new_kubernetes_no_longer_serves() {
     let out = apply(&world, &["--accept-guides"]);
     assert_exit(&out, 1);
     let text = stderr(&out);
-    assert!(text.contains("CustomResourceDefinition") && text.contains("v1beta1"), "{text}");
+    assert!(
+        text.contains("CustomResourceDefinition") && text.contains("v1beta1"),
+        "{text}"
+    );
     assert_eq!(world.cluster().mutations(), before);
 }
 
@@ -155,7 +192,10 @@ fn a_failed_hop_stops_with_its_error_log_and_a_rerun_finishes() {
     assert_eq!(world.cluster().installed_versions(), ["1.1.0"]);
     world.cluster().set_fail_version(None);
     assert_success(&apply(&world, &["--accept-guides"]));
-    assert_eq!(world.cluster().installed_versions(), ["1.1.0", "1.2.2", "1.3.0"]);
+    assert_eq!(
+        world.cluster().installed_versions(),
+        ["1.1.0", "1.2.2", "1.3.0"]
+    );
 }
 
 #[test]
@@ -168,7 +208,14 @@ fn kill_9_at_any_point_then_rerun_installs_each_hop_once() {
     for delay_ms in [300u64, 900, 1500] {
         let mut child = world
             .ferry()
-            .args(["apply", BUNDLE, "--pub", "ops.pub", "--accept-guides", "--yes"])
+            .args([
+                "apply",
+                BUNDLE,
+                "--pub",
+                "ops.pub",
+                "--accept-guides",
+                "--yes",
+            ])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -178,7 +225,10 @@ fn kill_9_at_any_point_then_rerun_installs_each_hop_once() {
         let _ = child.wait();
     }
     assert_success(&apply(&world, &["--accept-guides", "--yes"]));
-    assert_eq!(world.cluster().installed_versions(), ["1.1.0", "1.2.2", "1.3.0"]);
+    assert_eq!(
+        world.cluster().installed_versions(),
+        ["1.1.0", "1.2.2", "1.3.0"]
+    );
 }
 
 #[test]
@@ -224,16 +274,40 @@ fn local_overrides_merge_three_ways() {
     });
     assert_success(&world.bundle("1.0.0", "1.1.0", BUNDLE, &["--variant", "local"]));
     // The cluster was installed from 1.0.0's overrides, then the operator tuned two values.
-    tool(world.dir.path(), "tar", &["xzf", BUNDLE, "base/1.0.0/assets/kyma-config-local.yaml"]);
-    kubectl(&world, &["apply", "-f", "base/1.0.0/assets/kyma-config-local.yaml"]);
-    let tune = r#"{"data":{"console.cluster.headerTitle":"ACME","core.resources.limits.memory":"300Mi"}}"#;
-    kubectl(&world, &["-n", "kyma-installer", "patch", "configmap", "core-overrides", "--type", "merge", "-p", tune]);
+    tool(
+        world.dir.path(),
+        "tar",
+        &["xzf", BUNDLE, "base/1.0.0/assets/kyma-config-local.yaml"],
+    );
+    kubectl(
+        &world,
+        &["apply", "-f", "base/1.0.0/assets/kyma-config-local.yaml"],
+    );
+    let tune =
+        r#"{"data":{"console.cluster.headerTitle":"ACME","core.resources.limits.memory":"300Mi"}}"#;
+    kubectl(
+        &world,
+        &[
+            "-n",
+            "kyma-installer",
+            "patch",
+            "configmap",
+            "core-overrides",
+            "--type",
+            "merge",
+            "-p",
+            tune,
+        ],
+    );
 
     let out = apply(&world, &["--accept-guides"]);
     assert_exit(&out, 1);
     let text = stderr(&out);
     assert!(text.contains("core.resources.limits.memory"), "{text}");
-    assert!(text.contains("300Mi") && text.contains("104Mi"), "both values are shown: {text}");
+    assert!(
+        text.contains("300Mi") && text.contains("104Mi"),
+        "both values are shown: {text}"
+    );
     assert!(world.cluster().installed_versions().is_empty());
 
     assert_success(&apply(&world, &["--accept-guides", "--prefer", "cluster"]));
@@ -241,13 +315,30 @@ fn local_overrides_merge_three_ways() {
         .cluster()
         .get("v1", "ConfigMap", Some("kyma-installer"), "core-overrides")
         .unwrap();
-    assert_eq!(core["data"]["console.cluster.headerTitle"], "ACME", "the operator's value is kept");
-    assert_eq!(core["data"]["core.resources.limits.memory"], "300Mi", "--prefer cluster");
-    assert_eq!(core["data"]["console.cluster.headerLogoUrl"], "assets/logo.svg", "user additions stay");
+    assert_eq!(
+        core["data"]["console.cluster.headerTitle"], "ACME",
+        "the operator's value is kept"
+    );
+    assert_eq!(
+        core["data"]["core.resources.limits.memory"], "300Mi",
+        "--prefer cluster"
+    );
+    assert_eq!(
+        core["data"]["console.cluster.headerLogoUrl"], "assets/logo.svg",
+        "user additions stay"
+    );
     let config = world
         .cluster()
-        .get("v1", "ConfigMap", Some("kyma-installer"), "installation-config-overrides")
+        .get(
+            "v1",
+            "ConfigMap",
+            Some("kyma-installer"),
+            "installation-config-overrides",
+        )
         .unwrap();
-    assert_eq!(config["data"]["global.kymaVersion"], "1.1.0", "the release's change is taken");
+    assert_eq!(
+        config["data"]["global.kymaVersion"], "1.1.0",
+        "the release's change is taken"
+    );
     assert_eq!(world.cluster().installed_versions(), ["1.1.0"]);
 }

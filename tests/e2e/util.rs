@@ -37,7 +37,8 @@ impl World {
     pub fn with_cluster(config: ClusterConfig) -> World {
         let mut world = World::new();
         let kube = world.runtime.block_on(KubeSim::start(config)).unwrap();
-        kube.write_kubeconfig(&world.path("kubeconfig"), "sim").unwrap();
+        kube.write_kubeconfig(&world.path("kubeconfig"), "sim")
+            .unwrap();
         world.kube = Some(kube);
         world
     }

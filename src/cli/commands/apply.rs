@@ -19,7 +19,9 @@ pub async fn run(args: &ApplyArgs) -> Result<()> {
         Some("release") => Some(Prefer::Release),
         Some("cluster") => Some(Prefer::Cluster),
         Some(other) => {
-            return Err(UsageError(format!("--prefer takes release or cluster, not `{other}`")).into())
+            return Err(
+                UsageError(format!("--prefer takes release or cluster, not `{other}`")).into(),
+            )
         }
     };
     let key = sign::load_public_key(&args.public_key)?;

@@ -107,6 +107,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     println!();
     println!("--- the air gap: from here on nothing is downloaded ---");
     let cluster = KubeSim::start(ClusterConfig {
+        kubernetes: (1, 15),
         kyma_version: Some("1.0.0".to_string()),
         installer_delay: std::time::Duration::from_millis(800),
         ..ClusterConfig::default()
@@ -114,13 +115,26 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     .await?;
     let kubeconfig = dir.join("kubeconfig");
     cluster.write_kubeconfig(&kubeconfig, "kyma-sim")?;
-    println!("a simulated Kyma 1.0.0 cluster listens at {}", cluster.base_url());
+    println!(
+        "a simulated Kyma 1.0.0 cluster listens at {}",
+        cluster.base_url()
+    );
     let cluster_args = || ClusterArgs {
         kubeconfig: Some(kubeconfig.clone()),
         context: None,
     };
-    announce(&format!("ferry status --kubeconfig {}", kubeconfig.display()));
-    status::run(&globals, &StatusArgs { cluster: cluster_args(), json: false }).await?;
+    announce(&format!(
+        "ferry status --kubeconfig {}",
+        kubeconfig.display()
+    ));
+    status::run(
+        &globals,
+        &StatusArgs {
+            cluster: cluster_args(),
+            json: false,
+        },
+    )
+    .await?;
 
     println!("(the operator reads each hop's migration guide first:)");
     for hop in ["1.2", "1.3"] {
@@ -153,9 +167,22 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     })
     .await?;
 
-    announce(&format!("ferry status --kubeconfig {}", kubeconfig.display()));
-    status::run(&globals, &StatusArgs { cluster: cluster_args(), json: false }).await?;
-    println!("installed, in order: {}", cluster.installed_versions().join(" -> "));
+    announce(&format!(
+        "ferry status --kubeconfig {}",
+        kubeconfig.display()
+    ));
+    status::run(
+        &globals,
+        &StatusArgs {
+            cluster: cluster_args(),
+            json: false,
+        },
+    )
+    .await?;
+    println!(
+        "installed, in order: {}",
+        cluster.installed_versions().join(" -> ")
+    );
     cluster.shutdown();
     finish(args.keep.as_deref(), &bundle_file);
     Ok(())

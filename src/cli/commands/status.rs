@@ -21,12 +21,21 @@ pub async fn run(globals: &Globals, args: &StatusArgs) -> Result<()> {
     let (state, description) = match &status.installer {
         None => ("absent".to_string(), String::new()),
         Some(InstallPhase::Pending) => ("Pending".to_string(), String::new()),
-        Some(InstallPhase::InProgress { description }) => ("InProgress".to_string(), description.clone()),
-        Some(InstallPhase::Retrying { description, .. }) => ("Error (retrying)".to_string(), description.clone()),
+        Some(InstallPhase::InProgress { description }) => {
+            ("InProgress".to_string(), description.clone())
+        }
+        Some(InstallPhase::Retrying { description, .. }) => {
+            ("Error (retrying)".to_string(), description.clone())
+        }
         Some(InstallPhase::Installed { .. }) => ("Installed".to_string(), String::new()),
-        Some(InstallPhase::Failed { description, .. }) => ("Error".to_string(), description.clone()),
+        Some(InstallPhase::Failed { description, .. }) => {
+            ("Error".to_string(), description.clone())
+        }
     };
-    let busy = !matches!(status.installer, None | Some(InstallPhase::Installed { .. }));
+    let busy = !matches!(
+        status.installer,
+        None | Some(InstallPhase::Installed { .. })
+    );
     let journal = &status.journal;
     if args.json {
         return print_json(&json!({
@@ -42,15 +51,34 @@ pub async fn run(globals: &Globals, args: &StatusArgs) -> Result<()> {
         }));
     }
     match &status.version {
-        Some(version) => println!("{} {version} (installer image {})", profile.display_name, status.image.as_deref().unwrap_or("?")),
+        Some(version) => println!(
+            "{} {version} (installer image {})",
+            profile.display_name,
+            status.image.as_deref().unwrap_or("?")
+        ),
         None => println!("{} is not installed", profile.display_name),
     }
-    println!("installer: {state}{}", if description.is_empty() { String::new() } else { format!(", {description}") });
+    println!(
+        "installer: {state}{}",
+        if description.is_empty() {
+            String::new()
+        } else {
+            format!(", {description}")
+        }
+    );
     if let Some(lock) = &journal.lock {
-        println!("upgrade in progress: locked by {} since {}", lock.holder, lock.acquired);
+        println!(
+            "upgrade in progress: locked by {} since {}",
+            lock.holder, lock.acquired
+        );
     }
     for hop in &journal.hops {
-        println!("  hop {}: {:?} {}", hop.version, hop.status, hop.finished.as_deref().unwrap_or(""));
+        println!(
+            "  hop {}: {:?} {}",
+            hop.version,
+            hop.status,
+            hop.finished.as_deref().unwrap_or("")
+        );
     }
     Ok(())
 }
