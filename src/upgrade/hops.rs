@@ -12,27 +12,27 @@ pub enum PositionError {
     #[error("the cluster runs {cluster}, older than this bundle's start {from}; build a bundle from {cluster} (ferry bundle --from {cluster} --to {to})")]
     ClusterOlder {
         /// Cluster version.
-        cluster: Version,
+        cluster: String,
         /// Bundle start.
-        from: Version,
+        from: String,
         /// Bundle target.
-        to: Version,
+        to: String,
     },
     /// The cluster is newer than the bundle's target.
     #[error("the cluster runs {cluster}, newer than this bundle's target {to}; there are no downgrades (restore a backup to go back)")]
     ClusterNewer {
         /// Cluster version.
-        cluster: Version,
+        cluster: String,
         /// Bundle target.
-        to: Version,
+        to: String,
     },
     /// The next hop starts from another minor than the cluster's.
-    #[error("the cluster runs {cluster}, but the bundle's next hop starts from {previous}: it skips minor {}; build a bundle from {cluster}", cluster.minor_key())]
+    #[error("the cluster runs {cluster}, but the bundle's next hop starts from {previous}: the bundle skips the cluster's minor; build a bundle from {cluster}")]
     SkipsMinor {
         /// Cluster version.
-        cluster: Version,
+        cluster: String,
         /// Where the next hop starts.
-        previous: Version,
+        previous: String,
     },
 }
 
@@ -58,15 +58,15 @@ pub fn remaining<'a>(
     }
     if current > &manifest.to {
         return Err(PositionError::ClusterNewer {
-            cluster: current.clone(),
-            to: manifest.to.clone(),
+            cluster: current.to_string(),
+            to: manifest.to.to_string(),
         });
     }
     if current < &manifest.from {
         return Err(PositionError::ClusterOlder {
-            cluster: current.clone(),
-            from: manifest.from.clone(),
-            to: manifest.to.clone(),
+            cluster: current.to_string(),
+            from: manifest.from.to_string(),
+            to: manifest.to.to_string(),
         });
     }
     let last = manifest.hops.len().saturating_sub(1);
@@ -83,8 +83,8 @@ pub fn remaining<'a>(
     if let Some(first) = hops.first() {
         if first.previous.minor_key() != current.minor_key() && &first.previous != current {
             return Err(PositionError::SkipsMinor {
-                cluster: current.clone(),
-                previous: first.previous.clone(),
+                cluster: current.to_string(),
+                previous: first.previous.to_string(),
             });
         }
     }

@@ -6,7 +6,7 @@ use super::files::{load_steps, LoadError, LoadedStep};
 use super::gate::{Gate, GuidePolicy};
 use super::hops::{remaining, PositionError};
 use super::overrides::{apply_overrides, OverridesStepError};
-use super::status::{installer_finished, journal_namespace};
+use super::status::{installer_state, journal_namespace, InstallerState};
 use crate::bundle::manifest::{Hop, Manifest};
 use crate::bundle::reader::verify_and_extract;
 use crate::bundle::sign::PublicKey;
@@ -14,7 +14,7 @@ use crate::bundle::VerifyError;
 use crate::cluster::apply::{Applier, Change};
 use crate::cluster::connect::{connect, ClusterTarget};
 use crate::cluster::installer::wait_installed;
-use crate::cluster::journal::{HopStatus, Journal};
+use crate::cluster::journal::{HopStatus, Journal, JournalState};
 use crate::cluster::state_error::StateError;
 use crate::cluster::version::current_version;
 use crate::cluster::ClusterError;
@@ -99,9 +99,9 @@ pub enum UpgradeError {
     #[error("hop {previous} -> {version} has a migration guide ({}) whose steps must be done first.\nRead it: ferry guide {bundle} {version}\nThen continue: rerun with --accept-guide {version} (or --accept-guides)", guides.join(", "))]
     NeedsOperator {
         /// The hop.
-        version: Version,
+        version: String,
         /// Where it starts.
-        previous: Version,
+        previous: String,
         /// Its guides.
         guides: Vec<String>,
         /// The bundle file.
@@ -148,6 +148,75 @@ fn choose_variant(manifest: &Manifest, wanted: Option<Variant>) -> Result<Varian
     }
 }
 
+/// The version the cluster runs, and whether the hop landing on it is
+/// unfinished (the installer has not reported that version installed).
+///
+/// A run killed between deleting the installer Deployment and applying the
+/// new one leaves no version to read: the journal's unfinished hop says where
+/// the cluster stands then.
+async fn locate(
+    client: &kube::Client,
+    manifest: &Manifest,
+    state: &JournalState,
+    assumed: Option<&Version>,
+) -> Result<(Version, Resume), UpgradeError> {
+    let running = match assumed {
+        Some(version) => version.to_string(),
+        None => match current_version(client, &manifest.cluster).await {
+            Ok(running) => {
+                if running.tag.parse::<Version>().is_err() {
+                    return Err(UpgradeError::NotAVersion {
+                        image: running.image,
+                        tag: running.tag,
+                    });
+                }
+                running.tag
+            }
+            Err(StateError::NotInstalled { deployment }) => {
+                let unfinished = state
+                    .hops
+                    .iter()
+                    .rev()
+                    .find(|record| record.status != HopStatus::Done)
+                    .and_then(|record| {
+                        manifest
+                            .hops
+                            .iter()
+                            .find(|hop| hop.version.to_string() == record.version)
+                    });
+                return match unfinished {
+                    Some(hop) => Ok((hop.previous.clone(), Resume::Reapply)),
+                    None => Err(StateError::NotInstalled { deployment }.into()),
+                };
+            }
+            Err(err) => return Err(err.into()),
+        },
+    };
+    let version: Version = running.parse().map_err(|_| UpgradeError::NotAVersion {
+        image: String::new(),
+        tag: running.clone(),
+    })?;
+    let resume = match installer_state(client, &manifest.cluster).await? {
+        InstallerState::Absent => Resume::Clean,
+        InstallerState::Finished(Some(installed)) if installed != running => Resume::Reapply,
+        InstallerState::Finished(_) => Resume::Clean,
+        InstallerState::Running => Resume::WaitForInstaller,
+        InstallerState::Failed => Resume::Reapply,
+    };
+    Ok((version, resume))
+}
+
+/// How the hop landing on the cluster's current version stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resume {
+    /// Finished: nothing to resume.
+    Clean,
+    /// The installer is still working on it: only wait.
+    WaitForInstaller,
+    /// It was cut short or failed: run it again (idempotently).
+    Reapply,
+}
+
 /// Runs `ferry apply`.
 pub async fn apply(
     request: &ApplyRequest,
@@ -171,21 +240,8 @@ pub async fn apply(
     let client = connect(&request.target).await?;
     let journal = Journal::new(client.clone(), journal_namespace(&manifest.cluster));
     let state = journal.read().await?;
-    let current = match &request.current {
-        Some(version) => version.clone(),
-        None => {
-            let running = current_version(&client, &manifest.cluster).await?;
-            running.tag.parse().map_err(|_| UpgradeError::NotAVersion {
-                image: running.image.clone(),
-                tag: running.tag.clone(),
-            })?
-        }
-    };
-    let interrupted = state
-        .hops
-        .iter()
-        .any(|record| record.version == current.to_string() && record.status != HopStatus::Done);
-    let busy = interrupted || !installer_finished(&client, &manifest.cluster).await?;
+    let (current, resume) = locate(&client, &manifest, &state, request.current.as_ref()).await?;
+    let busy = resume != Resume::Clean;
     let hops = remaining(&manifest, &current, busy)?;
     if hops.is_empty() {
         console.say(&format!(
@@ -209,10 +265,17 @@ pub async fn apply(
             .join(" -> ")
     ));
 
-    let loaded: Vec<Vec<LoadedStep>> = hops
+    let mut loaded: Vec<Vec<LoadedStep>> = hops
         .iter()
         .map(|hop| load_steps(&root, hop, variant))
         .collect::<Result<_, _>>()?;
+    let installing_current = hops.first().is_some_and(|hop| hop.version == current);
+    if resume == Resume::WaitForInstaller && installing_current {
+        console.say(&format!(
+            "the installer is still installing {current}: waiting for it"
+        ));
+        loaded[0].retain(|step| matches!(step, LoadedStep::WaitInstalled));
+    }
     let mut applier = Applier::new(client.clone()).await?;
     preflight(&applier, &hops, &loaded)?;
     if request.dry_run {
@@ -444,8 +507,8 @@ async fn gate(
     };
     if !accepted {
         return Err(UpgradeError::NeedsOperator {
-            version: hop.version.clone(),
-            previous: hop.previous.clone(),
+            version: hop.version.to_string(),
+            previous: hop.previous.to_string(),
             guides: hop.guides.clone(),
             bundle: request.bundle.display().to_string(),
         });

@@ -46,14 +46,33 @@ pub async fn read_installation(
     }
 }
 
-/// Has the installer finished its last install (or is there none)?
-pub async fn installer_finished(
+/// The installer's last install, as seen from outside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstallerState {
+    /// No Installation object.
+    Absent,
+    /// The install finished, for this version (when the status names one).
+    Finished(Option<String>),
+    /// The installer is (about to be) working.
+    Running,
+    /// The installer gave up.
+    Failed,
+}
+
+/// Reads the installer's state.
+pub async fn installer_state(
     client: &kube::Client,
     spec: &ClusterSpec,
-) -> Result<bool, StateError> {
+) -> Result<InstallerState, StateError> {
     Ok(match read_installation(client, spec).await? {
-        Some(installation) => matches!(phase(&installation, spec), InstallPhase::Installed { .. }),
-        None => true,
+        None => InstallerState::Absent,
+        Some(installation) => match phase(&installation, spec) {
+            InstallPhase::Installed { version } => InstallerState::Finished(version),
+            InstallPhase::Failed { .. } => InstallerState::Failed,
+            InstallPhase::Pending
+            | InstallPhase::InProgress { .. }
+            | InstallPhase::Retrying { .. } => InstallerState::Running,
+        },
     })
 }
 

@@ -273,7 +273,8 @@ fn local_overrides_merge_three_ways() {
         ..cluster_at("1.0.0")
     });
     assert_success(&world.bundle("1.0.0", "1.1.0", BUNDLE, &["--variant", "local"]));
-    // The cluster was installed from 1.0.0's overrides, then the operator tuned two values.
+    // The cluster was installed from 1.0.0's overrides, then the operator tuned two
+    // values and added one.
     tool(
         world.dir.path(),
         "tar",
@@ -283,8 +284,7 @@ fn local_overrides_merge_three_ways() {
         &world,
         &["apply", "-f", "base/1.0.0/assets/kyma-config-local.yaml"],
     );
-    let tune =
-        r#"{"data":{"console.cluster.headerTitle":"ACME","core.resources.limits.memory":"300Mi"}}"#;
+    let tune = r#"{"data":{"console.cluster.headerTitle":"ACME","core.resources.limits.memory":"300Mi","console.cluster.headerLogoUrl":"assets/acme.svg"}}"#;
     kubectl(
         &world,
         &[
@@ -310,7 +310,13 @@ fn local_overrides_merge_three_ways() {
     );
     assert!(world.cluster().installed_versions().is_empty());
 
-    assert_success(&apply(&world, &["--accept-guides", "--prefer", "cluster"]));
+    let out = apply(&world, &["--accept-guides", "--prefer", "cluster"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("kept the cluster's value"),
+        "decisions are shown: {}",
+        stdout(&out)
+    );
     let core = world
         .cluster()
         .get("v1", "ConfigMap", Some("kyma-installer"), "core-overrides")
@@ -324,7 +330,7 @@ fn local_overrides_merge_three_ways() {
         "--prefer cluster"
     );
     assert_eq!(
-        core["data"]["console.cluster.headerLogoUrl"], "assets/logo.svg",
+        core["data"]["console.cluster.headerLogoUrl"], "assets/acme.svg",
         "user additions stay"
     );
     let config = world
