@@ -142,4 +142,19 @@ pub struct ClusterSpec {
     pub progress_state: String,
     /// Namespace an object without one lands in.
     pub default_namespace: String,
+    /// Where the cluster says whether it is a local installation, if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_marker: Option<LocalMarker>,
+}
+
+/// A ConfigMap key whose value `true` marks a local (Minikube-style) installation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalMarker {
+    /// The ConfigMap's namespace.
+    pub namespace: String,
+    /// The ConfigMap's name.
+    pub name: String,
+    /// The key holding `true` or `false`.
+    pub key: String,
 }

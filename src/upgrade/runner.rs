@@ -18,9 +18,11 @@ use crate::cluster::journal::{HopStatus, Journal, JournalState};
 use crate::cluster::state_error::StateError;
 use crate::cluster::version::current_version;
 use crate::cluster::ClusterError;
-use crate::recipe::Variant;
+use crate::recipe::{LocalMarker, Variant};
 use crate::upgrade::merge::Prefer;
 use crate::version::Version;
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::Api;
 use kube::api::DynamicObject;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -138,14 +140,45 @@ pub fn bundle_id(manifest: &Manifest) -> String {
     hex::encode(Sha256::digest(manifest.to_json()))[..16].to_string()
 }
 
-fn choose_variant(manifest: &Manifest, wanted: Option<Variant>) -> Result<Variant, UpgradeError> {
+/// The variant to run: `--variant`, else the bundle's single one, else what
+/// the cluster's local marker says (`detected`), else cluster.
+fn choose_variant(
+    manifest: &Manifest,
+    wanted: Option<Variant>,
+    detected: Option<Variant>,
+) -> Result<Variant, UpgradeError> {
     match (manifest.variant, wanted) {
-        (Variant::All, Some(Variant::All)) | (Variant::All, None) => Ok(Variant::Cluster),
+        (Variant::All, Some(Variant::All)) | (Variant::All, None) => {
+            Ok(detected.unwrap_or(Variant::Cluster))
+        }
         (Variant::All, Some(wanted)) => Ok(wanted),
         (carried, None) => Ok(carried),
         (carried, Some(wanted)) if wanted == carried || wanted == Variant::All => Ok(carried),
         (carried, Some(wanted)) => Err(UpgradeError::Variant { carried, wanted }),
     }
+}
+
+/// Local when the marker ConfigMap key says `true`, cluster otherwise.
+async fn detect_variant(
+    client: &kube::Client,
+    marker: &LocalMarker,
+) -> Result<Variant, UpgradeError> {
+    let maps: Api<ConfigMap> = Api::namespaced(client.clone(), &marker.namespace);
+    let found = maps.get_opt(&marker.name).await.map_err(|e| {
+        StateError::kube(
+            format!("read ConfigMap {}/{}", marker.namespace, marker.name),
+            e,
+        )
+    })?;
+    let local = found
+        .and_then(|map| map.data)
+        .and_then(|data| data.get(&marker.key).cloned())
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
+    Ok(if local {
+        Variant::Local
+    } else {
+        Variant::Cluster
+    })
 }
 
 /// The version the cluster runs, and whether the hop landing on it is
@@ -234,10 +267,17 @@ pub async fn apply(
         manifest.to,
         verified.signer.key_id
     ));
-    let variant = choose_variant(&manifest, request.variant)?;
     let id = bundle_id(&manifest);
-
     let client = connect(&request.target).await?;
+    let detected = match (
+        &manifest.cluster.local_marker,
+        request.variant,
+        manifest.variant,
+    ) {
+        (Some(marker), None, Variant::All) => Some(detect_variant(&client, marker).await?),
+        _ => None,
+    };
+    let variant = choose_variant(&manifest, request.variant, detected)?;
     let journal = Journal::new(client.clone(), journal_namespace(&manifest.cluster));
     let state = journal.read().await?;
     let (current, resume) = locate(&client, &manifest, &state, request.current.as_ref()).await?;

@@ -348,3 +348,43 @@ fn local_overrides_merge_three_ways() {
     );
     assert_eq!(world.cluster().installed_versions(), ["1.1.0"]);
 }
+
+#[test]
+fn a_1_14_cluster_gets_the_separate_installer_and_cr_assets() {
+    let world = prepared("1.14.0", "1.14.0", "1.17.1", &[]);
+    let out = apply(&world, &["--accept-guides"]);
+    assert_success(&out);
+    let text = stdout(&out);
+    assert!(
+        text.contains("hops/1.15.1/assets/kyma-installer.yaml"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hops/1.15.1/assets/kyma-installer-cr-cluster.yaml"),
+        "{text}"
+    );
+    assert_eq!(
+        world.cluster().installed_versions(),
+        ["1.15.1", "1.16.0-rc4", "1.17.1"]
+    );
+}
+
+#[test]
+fn a_local_cluster_is_detected_and_gets_the_local_assets() {
+    let world = World::with_cluster(ClusterConfig {
+        local: true,
+        ..cluster_at("1.0.0")
+    });
+    assert_success(&world.bundle("1.0.0", "1.1.0", BUNDLE, &[]));
+    // The simulator seeds only a few override keys, so the release's other keys
+    // read as deleted by the operator: take the release's side here.
+    let out = apply(&world, &["--accept-guides", "--prefer", "release"]);
+    assert_success(&out);
+    let text = stdout(&out);
+    assert!(text.contains("local variant"), "{text}");
+    assert!(
+        text.contains("hops/1.1.0/assets/kyma-installer-local.yaml"),
+        "{text}"
+    );
+    assert!(!text.contains("kyma-installer-cluster.yaml"), "{text}");
+}

@@ -65,6 +65,7 @@ pub fn manifest(files: &[(&str, &[u8])]) -> Manifest {
             error_state: "Error".into(),
             progress_state: "InProgress".into(),
             default_namespace: "default".into(),
+            local_marker: None,
         },
         base: BaseRelease {
             version: "1.0.0".parse().unwrap(),
