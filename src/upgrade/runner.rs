@@ -320,7 +320,7 @@ pub async fn apply(
     preflight(&applier, &hops, &loaded)?;
     if request.dry_run {
         for (hop, steps) in hops.iter().zip(&loaded) {
-            dry_run_hop(
+            run_hop(
                 &mut applier,
                 &client,
                 &manifest,
@@ -382,56 +382,6 @@ fn preflight(
     } else {
         Err(UpgradeError::Preflight { problems })
     }
-}
-
-async fn dry_run_hop(
-    applier: &mut Applier,
-    client: &kube::Client,
-    manifest: &Manifest,
-    hop: &Hop,
-    steps: &[LoadedStep],
-    request: &ApplyRequest,
-    console: &dyn Console,
-) -> Result<(), UpgradeError> {
-    console.say(&format!(
-        "hop {} -> {} (dry run):",
-        hop.previous, hop.version
-    ));
-    for guide in &hop.guides {
-        console.say(&format!("  guide {guide} must be followed first"));
-    }
-    let namespace = &manifest.cluster.default_namespace;
-    for step in steps {
-        match step {
-            LoadedStep::Delete(object) => {
-                let existed = applier
-                    .delete_and_wait(object, request.timeout, true)
-                    .await?;
-                if existed {
-                    console.say(&format!("  would delete {} {}", object.kind, object.name));
-                }
-            }
-            LoadedStep::Apply { path, objects } => {
-                let applied = applier.apply(objects, namespace, true).await?;
-                report_changes(console, path, &applied, true);
-            }
-            LoadedStep::Overrides { .. } => {
-                let applied = apply_overrides(
-                    applier,
-                    client,
-                    step,
-                    namespace,
-                    request.prefer,
-                    true,
-                    console,
-                )
-                .await?;
-                report_changes(console, "overrides", &applied, true);
-            }
-            LoadedStep::WaitInstalled => console.say("  would wait for the installer"),
-        }
-    }
-    Ok(())
 }
 
 fn report_changes(
@@ -558,6 +508,7 @@ async fn gate(
     Ok(())
 }
 
+/// Runs one hop's steps, or with `request.dry_run` shows what they would change.
 async fn run_hop(
     applier: &mut Applier,
     client: &kube::Client,
@@ -567,49 +518,57 @@ async fn run_hop(
     request: &ApplyRequest,
     console: &dyn Console,
 ) -> Result<(), UpgradeError> {
-    console.say(&format!("hop {} -> {}:", hop.previous, hop.version));
+    let dry_run = request.dry_run;
+    let note = if dry_run { " (dry run)" } else { "" };
+    console.say(&format!("hop {} -> {}{note}:", hop.previous, hop.version));
+    if dry_run {
+        for guide in &hop.guides {
+            console.say(&format!("  guide {guide} must be followed first"));
+        }
+    }
     let namespace = &manifest.cluster.default_namespace;
     for step in steps {
-        match step {
+        let applied = match step {
             LoadedStep::Delete(object) => {
                 let existed = applier
-                    .delete_and_wait(object, request.timeout, false)
+                    .delete_and_wait(object, request.timeout, dry_run)
                     .await?;
-                let how = if existed {
-                    "deleted"
-                } else {
-                    "already absent:"
+                let how = match (existed, dry_run) {
+                    (true, true) => "would delete",
+                    (true, false) => "deleted",
+                    (false, _) => "already absent:",
                 };
                 console.say(&format!("  {how} {} {}", object.kind, object.name));
+                continue;
             }
             LoadedStep::Apply { path, objects } => {
-                let applied = applier.apply(objects, namespace, false).await?;
-                report_changes(console, path, &applied, false);
+                (path, applier.apply(objects, namespace, dry_run).await?)
             }
             LoadedStep::Overrides { path, .. } => {
-                let applied = apply_overrides(
-                    applier,
-                    client,
-                    step,
-                    namespace,
-                    request.prefer,
-                    false,
-                    console,
-                )
-                .await?;
-                report_changes(console, path, &applied, false);
+                let prefer = request.prefer;
+                let applied =
+                    apply_overrides(applier, client, step, namespace, prefer, dry_run, console)
+                        .await?;
+                (path, applied)
+            }
+            LoadedStep::WaitInstalled if dry_run => {
+                console.say("  would wait for the installer");
+                continue;
             }
             LoadedStep::WaitInstalled => {
+                let observer = console.installer();
                 wait_installed(
                     client,
                     &manifest.cluster,
                     &hop.tag,
                     request.timeout,
-                    console.installer(),
+                    observer,
                 )
                 .await?;
+                continue;
             }
-        }
+        };
+        report_changes(console, applied.0, &applied.1, dry_run);
     }
     Ok(())
 }

@@ -119,22 +119,8 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         "a simulated Kyma 1.0.0 cluster listens at {}",
         cluster.base_url()
     );
-    let cluster_args = || ClusterArgs {
-        kubeconfig: Some(kubeconfig.clone()),
-        context: None,
-    };
-    announce(&format!(
-        "ferry status --kubeconfig {}",
-        kubeconfig.display()
-    ));
-    status::run(
-        &globals,
-        &StatusArgs {
-            cluster: cluster_args(),
-            json: false,
-        },
-    )
-    .await?;
+    let cluster_args = || cluster_args(&kubeconfig);
+    show_status(&globals, &kubeconfig).await?;
 
     println!("(the operator reads each hop's migration guide first:)");
     for hop in ["1.2", "1.3"] {
@@ -167,18 +153,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     })
     .await?;
 
-    announce(&format!(
-        "ferry status --kubeconfig {}",
-        kubeconfig.display()
-    ));
-    status::run(
-        &globals,
-        &StatusArgs {
-            cluster: cluster_args(),
-            json: false,
-        },
-    )
-    .await?;
+    show_status(&globals, &kubeconfig).await?;
     println!(
         "installed, in order: {}",
         cluster.installed_versions().join(" -> ")
@@ -186,6 +161,25 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     cluster.shutdown();
     finish(args.keep.as_deref(), &bundle_file);
     Ok(())
+}
+
+fn cluster_args(kubeconfig: &Path) -> ClusterArgs {
+    ClusterArgs {
+        kubeconfig: Some(kubeconfig.to_path_buf()),
+        context: None,
+    }
+}
+
+async fn show_status(globals: &Globals, kubeconfig: &Path) -> Result<()> {
+    announce(&format!(
+        "ferry status --kubeconfig {}",
+        kubeconfig.display()
+    ));
+    let args = StatusArgs {
+        cluster: cluster_args(kubeconfig),
+        json: false,
+    };
+    status::run(globals, &args).await
 }
 
 fn announce(command: &str) {
