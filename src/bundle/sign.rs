@@ -264,13 +264,13 @@ fn parse_signature(signature: &str) -> Result<minisign::SignatureBox, SignError>
     minisign::SignatureBox::from_string(signature).map_err(SignError::MalformedSignature)
 }
 
-/// Formats a key number the way minisign prints key ids.
+/// Formats a key number the way minisign prints key ids (hex, no zero padding).
 fn key_id(keynum: &[u8]) -> String {
     let mut bytes = [0u8; 8];
     for (dst, src) in bytes.iter_mut().zip(keynum) {
         *dst = *src;
     }
-    format!("{:016X}", u64::from_le_bytes(bytes))
+    format!("{:X}", u64::from_le_bytes(bytes))
 }
 
 fn parse_key_text(text: &str, origin: String) -> Result<PublicKey, SignError> {
