@@ -260,7 +260,8 @@ pub struct ApplyArgs {
     /// The cluster.
     #[command(flatten)]
     pub cluster: ClusterArgs,
-    /// Installation variant [default: the bundle's, cluster for a bundle carrying both].
+    /// Installation variant [default: the bundle's; for a bundle carrying both,
+    /// local when the cluster says so (Kyma: kube-system/kyma-cluster-info isLocal), else cluster].
     #[arg(long, value_name = "cluster|local")]
     pub variant: Option<Variant>,
     /// The steps of every migration guide in the bundle are done.
