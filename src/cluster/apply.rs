@@ -12,7 +12,7 @@ use super::crd::{defined_kinds, is_crd, is_established, type_of, DefinedKind};
 use super::error::{describe, ClusterError};
 use super::preflight::{self, Unservable};
 use super::retry::Retry;
-use super::seen::Seen;
+use super::seen::{Fingerprint, Seen};
 use super::wait::wait_until;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::GroupVersion;
@@ -288,14 +288,15 @@ impl Applier {
         };
         let mut params = PatchParams::apply(FIELD_MANAGER).force();
         params.dry_run = dry_run;
-        let before = if dry_run {
+        let (live, seen_before) = if dry_run {
             let live = Retry::DEFAULT.run(|| api.get_opt(&name)).await;
-            live.map_err(|e| failed("read", e))?
-                .map(|o| serde_json::to_value(o).unwrap_or_default())
+            let live = live.map_err(|e| failed("read", e))?;
+            (
+                live.map(|o| serde_json::to_value(o).unwrap_or_default()),
+                None,
+            )
         } else {
-            seen.before(&api, resolved, ns, &name)
-                .await?
-                .map(serde_json::Value::String)
+            (None, seen.before(&api, resolved, ns, &name).await?)
         };
         let patch = Patch::Apply(&body);
         let result = Retry::DEFAULT
@@ -303,9 +304,8 @@ impl Applier {
             .run(|| api.patch(&name, &params, &patch))
             .await
             .map_err(|e| failed("apply", e))?;
-        let change = match before {
-            None => Change::Created,
-            Some(live) if dry_run => {
+        let change = match (live, seen_before) {
+            (Some(live), _) => {
                 let would_be = serde_json::to_value(&result).unwrap_or_default();
                 if would_change(&live, &would_be) {
                     Change::Configured
@@ -313,8 +313,11 @@ impl Applier {
                     Change::Unchanged
                 }
             }
-            Some(rv) if rv.as_str() == result.resource_version().as_deref() => Change::Unchanged,
-            Some(_) => Change::Configured,
+            (None, Some(before)) if before.unchanged(&Fingerprint::of(&result.metadata)) => {
+                Change::Unchanged
+            }
+            (None, Some(_)) => Change::Configured,
+            (None, None) => Change::Created,
         };
         if !dry_run {
             seen.record(resolved, ns, &result);

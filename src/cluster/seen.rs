@@ -1,6 +1,11 @@
 //! Change detection for real applies without a GET per object: the
-//! resourceVersions of existing objects, listed (metadata only) once per
-//! resource and namespace of a batch, compared with what the apply returns.
+//! metadata of existing objects, listed once per resource and namespace of a
+//! batch, compared with what the apply returns.
+//!
+//! A new resourceVersion alone does not mean ferry changed anything: a
+//! controller may have written the object's status in between. An object
+//! whose generation and whose `ferry` managed-fields entry are both the same
+//! after the apply was not changed by it.
 //!
 //! Dry runs compare whole objects instead (see `compare`); applying is `apply`'s job.
 
@@ -11,22 +16,56 @@ use kube::api::{Api, DynamicObject, ListParams};
 use kube::ResourceExt;
 use std::collections::HashMap;
 
-/// resourceVersions seen before applying, listed once per resource and
-/// namespace of one batch (never one GET per object).
+/// What identifies an object's state for change detection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Fingerprint {
+    resource_version: Option<String>,
+    generation: Option<i64>,
+    ferry_fields: Option<String>,
+}
+
+impl Fingerprint {
+    /// The fingerprint of an object's metadata.
+    pub fn of(meta: &kube::api::ObjectMeta) -> Fingerprint {
+        let ferry_fields = meta.managed_fields.as_ref().and_then(|entries| {
+            entries
+                .iter()
+                .find(|e| e.manager.as_deref() == Some(super::apply::FIELD_MANAGER))
+                .and_then(|e| serde_json::to_string(e).ok())
+        });
+        Fingerprint {
+            resource_version: meta.resource_version.clone(),
+            generation: meta.generation,
+            ferry_fields,
+        }
+    }
+
+    /// True when the apply that led from `self` to `after` changed nothing.
+    pub fn unchanged(&self, after: &Fingerprint) -> bool {
+        self.resource_version == after.resource_version
+            || (self.generation.is_some()
+                && self.generation == after.generation
+                && self.ferry_fields.is_some()
+                && self.ferry_fields == after.ferry_fields)
+    }
+}
+
+/// Metadata seen before applying, listed once per resource and namespace of
+/// one batch (never one GET per object).
 #[derive(Default)]
 pub(crate) struct Seen {
-    lists: HashMap<(String, String, Option<String>), HashMap<String, String>>,
+    lists: HashMap<(String, String, Option<String>), HashMap<String, Fingerprint>>,
 }
 
 impl Seen {
-    /// The object's resourceVersion before the apply (None: absent).
+    /// The object's fingerprint before the apply (None: absent).
     pub async fn before(
         &mut self,
         api: &Api<DynamicObject>,
         resolved: &Resolved,
         namespace: Option<&str>,
         name: &str,
-    ) -> Result<Option<String>, ClusterError> {
+    ) -> Result<Option<Fingerprint>, ClusterError> {
         let key = (
             resolved.resource.group.clone(),
             resolved.resource.plural.clone(),
@@ -48,22 +87,66 @@ impl Seen {
             let versions = list
                 .items
                 .into_iter()
-                .filter_map(|m| Some((m.metadata.name?, m.metadata.resource_version?)))
+                .filter_map(|m| {
+                    let fingerprint = Fingerprint::of(&m.metadata);
+                    Some((m.metadata.name?, fingerprint))
+                })
                 .collect();
             self.lists.insert(key.clone(), versions);
         }
         Ok(self.lists.get(&key).and_then(|l| l.get(name)).cloned())
     }
 
-    /// Remembers the resourceVersion an apply returned.
+    /// Remembers the state an apply returned.
     pub fn record(&mut self, resolved: &Resolved, namespace: Option<&str>, result: &DynamicObject) {
         let key = (
             resolved.resource.group.clone(),
             resolved.resource.plural.clone(),
             namespace.map(String::from),
         );
-        if let (Some(list), Some(rv)) = (self.lists.get_mut(&key), result.resource_version()) {
-            list.insert(result.name_any(), rv);
+        if let Some(list) = self.lists.get_mut(&key) {
+            list.insert(result.name_any(), Fingerprint::of(&result.metadata));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fingerprint;
+
+    fn fingerprint(rv: &str, generation: Option<i64>, ferry: Option<&str>) -> Fingerprint {
+        Fingerprint {
+            resource_version: Some(rv.to_string()),
+            generation,
+            ferry_fields: ferry.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_status_write_in_between_is_not_a_change() {
+        let before = fingerprint("5", Some(2), Some("f1"));
+        assert!(before.unchanged(&fingerprint("5", Some(2), Some("f1"))));
+        assert!(
+            before.unchanged(&fingerprint("6", Some(2), Some("f1"))),
+            "status only"
+        );
+        assert!(
+            !before.unchanged(&fingerprint("6", Some(3), Some("f1"))),
+            "spec changed"
+        );
+        assert!(
+            !before.unchanged(&fingerprint("6", Some(2), Some("f2"))),
+            "ferry's fields changed"
+        );
+        let config_map = fingerprint("5", None, Some("f1"));
+        assert!(
+            !config_map.unchanged(&fingerprint("6", None, Some("f1"))),
+            "no generation: trust the resourceVersion"
+        );
+        let kubectl_owned = fingerprint("5", Some(1), None);
+        assert!(
+            !kubectl_owned.unchanged(&fingerprint("6", Some(1), Some("f1"))),
+            "taken over by ferry"
+        );
     }
 }

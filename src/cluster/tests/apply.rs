@@ -21,6 +21,8 @@ fn snapshot(cluster: &Cluster) -> Vec<Value> {
         let meta = o["metadata"].as_object_mut().unwrap();
         meta.remove("managedFields");
         meta.remove("resourceVersion");
+        // Controllers write status on their own time; applies never touch it.
+        o.as_object_mut().unwrap().remove("status");
     }
     all
 }
