@@ -204,6 +204,14 @@ fn verify_reports_a_flipped_byte_and_a_missing_blob_by_release_and_file() {
         "{text}"
     );
     assert!(stderr(&out).contains("problems"), "{}", stderr(&out));
+
+    // A rerun fetches the missing blob again; the damaged one must be deleted first.
+    std::fs::remove_file(&flipped).unwrap();
+    mirror(
+        &world,
+        &["--since", "1.24.10", "--assets", "kyma-installer*.yaml"],
+    );
+    assert_success(&world.run(&["mirror", "verify", ARCHIVE]));
 }
 
 #[test]
@@ -286,4 +294,40 @@ fn a_second_mirror_refuses_while_the_archive_is_locked() {
     std::fs::write(dir.join(".lock"), "4999999\n").unwrap();
     assert_success(&world.run(&["mirror", "--dest", ARCHIVE, "--since", "1.24.11"]));
     assert!(dir.join("releases/1.24.11.json").is_file());
+}
+
+#[test]
+fn a_mirror_killed_midway_completes_on_rerun_and_verifies() {
+    let world = World::new();
+    world.sim.set_storage_throttle(Some(4_000));
+    let mut child = world
+        .ferry()
+        .args(["mirror", "--dest", ARCHIVE, "--since", "1.24.9", "--quiet"])
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !world
+        .sim
+        .requests()
+        .iter()
+        .any(|r| r.kind == RequestKind::Storage)
+    {
+        assert!(started.elapsed().as_secs() < 20, "no download started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        world.path(ARCHIVE).join(".lock").exists(),
+        "a killed run leaves its lock behind"
+    );
+
+    world.sim.set_storage_throttle(None);
+    let report = mirror(&world, &["--since", "1.24.9"]);
+    assert_eq!(report["releases"], 3);
+    let out = world.run(&["mirror", "verify", ARCHIVE, "--json"]);
+    let verified = json(&out);
+    assert_eq!(verified["ok"], true, "{verified}");
+    assert_eq!(verified["releases"], 3);
 }
