@@ -214,62 +214,54 @@ fn verify_reports_a_flipped_byte_and_a_missing_blob_by_release_and_file() {
     assert_success(&world.run(&["mirror", "verify", ARCHIVE]));
 }
 
+/// Bundles `from..to` from the archive with GitHub unreachable and a fresh cache.
+fn offline_bundle(world: &World, from: &str, to: &str, output: &str) -> std::process::Output {
+    world
+        .ferry()
+        .env("FERRY_GITHUB_API", "http://127.0.0.1:9")
+        .env("FERRY_CACHE", world.path(&format!("{output}-cache")))
+        .args([
+            "bundle", "--source", ARCHIVE, "--from", from, "--to", to, "--key", "ops.key",
+            "--output", output,
+        ])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn an_offline_bundle_from_the_archive_equals_the_online_one() {
     let world = World::new();
-    mirror(&world, &["--since", "1.20.0"]);
-    assert_success(&world.bundle("1.20.0", "1.23.1", "online.tar.gz", &[]));
-    let offline = world
-        .ferry()
-        .env("FERRY_GITHUB_API", "http://127.0.0.1:9")
-        .env("FERRY_CACHE", world.path("offline-cache"))
-        .args([
-            "bundle",
-            "--source",
-            ARCHIVE,
-            "--from",
-            "1.20.0",
-            "--to",
-            "1.23.1",
-            "--key",
-            "ops.key",
-            "--output",
-            "offline.tar.gz",
-        ])
-        .output()
-        .unwrap();
-    assert_success(&offline);
-    let online = std::fs::read(world.path("online.tar.gz")).unwrap();
-    let offline = std::fs::read(world.path("offline.tar.gz")).unwrap();
-    assert!(
-        online == offline,
-        "the offline bundle differs from the online one"
-    );
-    let listing = tool(world.dir.path(), "tar", &["tzf", "offline.tar.gz"]);
-    assert!(
-        listing.contains("hops/1.21.2/guides/1.20-1.21.md"),
-        "{listing}"
-    );
-
-    let out = world
-        .ferry()
-        .env("FERRY_GITHUB_API", "http://127.0.0.1:9")
-        .args([
-            "bundle",
-            "--source",
-            ARCHIVE,
-            "--from",
-            "1.18.0",
-            "--to",
-            "1.20.0",
-            "--key",
-            "ops.key",
-            "--output",
-            "old.tar.gz",
-        ])
-        .output()
-        .unwrap();
+    mirror(&world, &["--since", "1.9.0"]);
+    // 1.9 -> 1.12 carries repo files (tiller.yaml); 1.20 -> 1.23 carries guides.
+    for (from, to, expected) in [
+        (
+            "1.9.0",
+            "1.12.0",
+            "hops/1.10.0/repo/installation/resources/tiller.yaml",
+        ),
+        ("1.20.0", "1.23.1", "hops/1.21.2/guides/1.20-1.21.md"),
+    ] {
+        let online_name = format!("online-{to}.tar.gz");
+        let offline_name = format!("offline-{to}.tar.gz");
+        assert_success(&world.bundle(from, to, &online_name, &[]));
+        assert_success(&offline_bundle(&world, from, to, &offline_name));
+        let online = std::fs::read(world.path(&online_name)).unwrap();
+        let offline = std::fs::read(world.path(&offline_name)).unwrap();
+        assert!(
+            online == offline,
+            "{from} -> {to}: the offline bundle differs"
+        );
+        let listing = tool(world.dir.path(), "tar", &["tzf", &offline_name]);
+        assert!(listing.contains(expected), "{expected} missing:\n{listing}");
+    }
+    // A range the archive does not hold fails without touching the network.
+    let out = offline_bundle(&world, "1.7.0", "1.9.0", "old.tar.gz");
     assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("not in the archive") || stderr(&out).contains("1.7.0"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
