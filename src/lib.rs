@@ -6,6 +6,7 @@
 //! tests and `ferry demo`; `cli` is the only place that prints.
 #![deny(missing_docs)]
 
+pub mod archive;
 pub mod bundle;
 pub mod cli;
 pub mod cluster;

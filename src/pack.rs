@@ -9,12 +9,12 @@
 use crate::bundle::manifest::{BaseRelease, FileEntry, FileKind, Hop, Manifest, SCHEMA_VERSION};
 use crate::bundle::sign::SecretKey;
 use crate::bundle::writer::{write_bundle, PayloadFile, WriteSummary};
-use crate::fetch::{DownloadRequest, Downloaded, Fetcher};
+use crate::fetch::{Downloaded, Fetcher};
 use crate::plan::guides::{self, BranchListing};
 use crate::plan::{self, Plan, PlannedHop};
 use crate::profile::{Profile, StepSpec};
 use crate::recipe::{Step, Variant};
-use crate::source::github::{GitHubSource, SourceError};
+use crate::source::origin::{Obtain, Origin, OriginError};
 use crate::version::Version;
 use std::collections::HashMap;
 use std::path::Path;
@@ -30,9 +30,9 @@ pub struct ResolvedPlan {
 /// Why a bundle could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PackError {
-    /// Reading from GitHub failed.
+    /// Reading from GitHub or the archive failed.
     #[error(transparent)]
-    Source(Box<SourceError>),
+    Source(#[from] OriginError),
     /// No plan.
     #[error(transparent)]
     Plan(#[from] plan::PlanError),
@@ -53,15 +53,9 @@ pub enum PackError {
     BadEpoch(String),
 }
 
-impl From<SourceError> for PackError {
-    fn from(err: SourceError) -> Self {
-        PackError::Source(Box::new(err))
-    }
-}
-
 /// Lists releases and guides and makes the plan.
 pub async fn resolve_plan(
-    source: &GitHubSource,
+    source: &Origin,
     profile: &Profile,
     from: &Version,
     to: &Version,
@@ -90,12 +84,12 @@ struct Wanted {
     path: String,
     kind: FileKind,
     source_url: String,
-    request: DownloadRequest,
+    obtain: Obtain,
 }
 
 /// Downloads everything the plan needs and writes the signed bundle to `output`.
 pub async fn build_bundle(
-    source: &GitHubSource,
+    source: &Origin,
     fetcher: &Fetcher,
     profile: &Profile,
     resolved: &ResolvedPlan,
@@ -106,34 +100,19 @@ pub async fn build_bundle(
     let Some(last) = plan.hops.last() else {
         return Err(PackError::Empty(plan.base.version.clone()));
     };
-    let base_wanted: Vec<Wanted> = plan
-        .base
-        .assets
-        .iter()
-        .filter_map(|name| {
-            let request = source.asset_download(&plan.base.release, name)?;
-            let asset = plan.base.release.asset(name)?;
-            Some(Wanted {
-                path: format!("base/{}/assets/{name}", plan.base.version),
-                kind: FileKind::Asset,
-                source_url: asset.browser_download_url.clone(),
-                request,
-            })
-        })
-        .collect();
+    let base_dir = format!("base/{}", plan.base.version);
+    let base_wanted = wanted_assets(source, &base_dir, &plan.base.release, &plan.base.assets)?;
     let hop_wanted: Vec<Vec<Wanted>> = plan
         .hops
         .iter()
         .map(|hop| wanted_for_hop(source, profile, resolved, hop))
-        .collect();
+        .collect::<Result<_, _>>()?;
 
-    let requests: Vec<DownloadRequest> = base_wanted
+    let all: Vec<&Wanted> = base_wanted
         .iter()
         .chain(hop_wanted.iter().flatten())
-        .map(|w| w.request.clone())
         .collect();
-    let downloaded = fetcher.fetch_all(requests).await?;
-    let mut downloaded = downloaded.into_iter();
+    let mut downloaded = obtain_all(fetcher, &all).await?.into_iter();
     let mut payload = Vec::new();
     let mut take = |wanted: &[Wanted], payload: &mut Vec<PayloadFile>| -> Vec<FileEntry> {
         wanted
@@ -188,33 +167,67 @@ fn hop_dir(hop: &PlannedHop) -> String {
     format!("hops/{}", hop.version)
 }
 
-fn wanted_for_hop(
-    source: &GitHubSource,
-    profile: &Profile,
-    resolved: &ResolvedPlan,
-    hop: &PlannedHop,
-) -> Vec<Wanted> {
-    let dir = hop_dir(hop);
+/// Downloads what must be downloaded; stored files are taken as they are.
+/// Results in input order.
+async fn obtain_all(fetcher: &Fetcher, wanted: &[&Wanted]) -> Result<Vec<Downloaded>, PackError> {
+    let requests = wanted
+        .iter()
+        .filter_map(|w| match &w.obtain {
+            Obtain::Download(request) => Some(request.clone()),
+            Obtain::Stored(_) => None,
+        })
+        .collect();
+    let mut fetched = fetcher.fetch_all(requests).await?.into_iter();
+    let mut result = Vec::with_capacity(wanted.len());
+    for w in wanted {
+        match &w.obtain {
+            Obtain::Download(_) => result.extend(fetched.next()),
+            Obtain::Stored(blob) => result.push(Downloaded {
+                sha256: blob.sha256.clone(),
+                size: blob.size,
+                path: blob.path.clone(),
+                from_cache: true,
+            }),
+        }
+    }
+    Ok(result)
+}
+
+/// The assets `names` of `release`, placed under `dir/assets/`.
+fn wanted_assets(
+    source: &Origin,
+    dir: &str,
+    release: &crate::source::Release,
+    names: &[String],
+) -> Result<Vec<Wanted>, PackError> {
     let mut wanted = Vec::new();
-    for name in &hop.assets {
-        if let (Some(request), Some(asset)) = (
-            source.asset_download(&hop.release, name),
-            hop.release.asset(name),
-        ) {
+    for name in names {
+        if let (Some(obtain), Some(asset)) = (source.asset(release, name)?, release.asset(name)) {
             wanted.push(Wanted {
                 path: format!("{dir}/assets/{name}"),
                 kind: FileKind::Asset,
                 source_url: asset.browser_download_url.clone(),
-                request,
+                obtain,
             });
         }
     }
+    Ok(wanted)
+}
+
+fn wanted_for_hop(
+    source: &Origin,
+    profile: &Profile,
+    resolved: &ResolvedPlan,
+    hop: &PlannedHop,
+) -> Result<Vec<Wanted>, PackError> {
+    let dir = hop_dir(hop);
+    let mut wanted = wanted_assets(source, &dir, &hop.release, &hop.assets)?;
     for path in &hop.repo_files {
         wanted.push(Wanted {
             path: format!("{dir}/repo/{path}"),
             kind: FileKind::RepoFile,
             source_url: source.file_web_url(path, &hop.release.tag),
-            request: source.file_download(path, &hop.release.tag, None),
+            obtain: source.file(path, &hop.release.tag, None)?,
         });
     }
     for guide in &hop.guides {
@@ -226,15 +239,15 @@ fn wanted_for_hop(
             path: format!("{dir}/guides/{}", guide.name),
             kind: FileKind::Guide,
             source_url: source.file_web_url(&repo_path, &guide.branch),
-            request: source.file_download(&repo_path, &guide.branch, blob.map(String::as_str)),
+            obtain: source.file(&repo_path, &guide.branch, blob.map(String::as_str))?,
         });
     }
-    wanted
+    Ok(wanted)
 }
 
 fn release_notes(
     fetcher: &Fetcher,
-    source: &GitHubSource,
+    source: &Origin,
     hop: &PlannedHop,
     payload: &mut Vec<PayloadFile>,
 ) -> Result<FileEntry, PackError> {

@@ -4,8 +4,8 @@
 //! Producing the files that go in (planning, fetching) and applying a
 //! verified bundle to a cluster belong to other modules.
 
-mod atomic;
-mod hashing;
+pub(crate) mod atomic;
+pub(crate) mod hashing;
 pub mod manifest;
 mod paths;
 pub mod reader;

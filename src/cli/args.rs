@@ -92,6 +92,22 @@ Example:
   ferry bundle --from 1.0.0 --to 1.3.0 --key ops.key --output kyma-1.0.0-1.3.0.ferry.tar.gz")]
     Bundle(BundleArgs),
 
+    /// Archive every release's assets, notes, guides and repo files; verify an archive.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "\
+Blobs are stored by SHA-256 under DIR/blobs, with a readable index per release in
+DIR/releases/<tag>.json. A rerun downloads only what is new or changed upstream; assets
+deleted upstream stay in the archive, marked deleted_upstream. One run at a time (DIR/.lock).
+
+Examples:
+  ferry mirror --dest /srv/kyma-archive
+  ferry mirror --dest /srv/kyma-archive --since 1.10.0 --assets 'kyma-*.yaml'
+  ferry mirror verify /srv/kyma-archive
+  ferry bundle --source /srv/kyma-archive --from 1.0.0 --to 1.3.0 --key ops.key --output b.ferry.tar.gz"
+    )]
+    Mirror(MirrorArgs),
+
     /// Check a bundle's signature and every file in it.
     #[command(after_help = "\
 Exits 0 only when the manifest's signature verifies with the trusted public key and
@@ -198,9 +214,53 @@ pub struct BundleArgs {
     #[arg(long, short, default_value_t = 4, value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
+    /// Build from an archive made by `ferry mirror` instead of GitHub, with no network.
+    #[arg(long, value_name = "DIR")]
+    pub source: Option<PathBuf>,
     /// Download cache [default: the user cache dir, e.g. ~/.cache/ferry].
     #[arg(long, env = "FERRY_CACHE", value_name = "DIR")]
     pub cache: Option<PathBuf>,
+    /// Print a JSON summary instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ferry mirror`.
+#[derive(Debug, Args)]
+pub struct MirrorArgs {
+    /// `verify DIR` instead of mirroring.
+    #[command(subcommand)]
+    pub command: Option<MirrorCommand>,
+    /// The archive directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub dest: Option<PathBuf>,
+    /// Only releases at or after this version.
+    #[arg(long, value_name = "VERSION")]
+    pub since: Option<Version>,
+    /// Only assets whose name matches this glob (e.g. 'kyma-*.yaml').
+    #[arg(long, value_name = "GLOB")]
+    pub assets: Option<String>,
+    /// Parallel downloads.
+    #[arg(long, short, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Print a JSON summary instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ferry mirror ...`.
+#[derive(Debug, Subcommand)]
+pub enum MirrorCommand {
+    /// Re-hash every blob of an archive and check every index entry (exit 1 on any problem).
+    Verify(MirrorVerifyArgs),
+}
+
+/// `ferry mirror verify`.
+#[derive(Debug, Args)]
+pub struct MirrorVerifyArgs {
+    /// The archive directory.
+    pub dir: PathBuf,
     /// Print a JSON summary instead of text.
     #[arg(long)]
     pub json: bool,

@@ -7,6 +7,7 @@ use crate::bundle::sign;
 use crate::fetch::{Cache, Fetcher, HttpClient, HttpConfig};
 use crate::profile::Profile;
 use crate::source::github::GitHubSource;
+use crate::source::origin::Origin;
 use anyhow::{Context, Result};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -49,6 +50,11 @@ impl Globals {
             ..HttpConfig::default()
         };
         Ok(HttpClient::new(config, progress)?)
+    }
+
+    /// The profile's repository on the selected API server, as a bundle origin.
+    pub fn origin(&self, profile: &Profile, http: HttpClient) -> Origin {
+        Origin::GitHub(self.source(profile, http))
     }
 
     /// The profile's repository on the selected API server.

@@ -115,6 +115,13 @@ impl Cache {
         Ok(cache)
     }
 
+    /// A cache at `dir` as it is, creating nothing (for reading blobs only).
+    pub fn at(dir: &Path) -> Cache {
+        Cache {
+            dir: dir.to_path_buf(),
+        }
+    }
+
     /// The default cache directory: the platform cache dir plus `ferry`.
     pub fn default_dir() -> PathBuf {
         dirs::cache_dir()

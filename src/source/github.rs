@@ -194,21 +194,37 @@ impl GitHubSource {
 
     /// The stable public address of a repository file, recorded in manifests.
     pub fn file_web_url(&self, path: &str, git_ref: &str) -> String {
-        format!("{}/blob/{git_ref}/{path}", self.web_repo_url())
+        file_web_url(&self.web_repo_url(), path, git_ref)
     }
 
     /// The stable public address of a release page, recorded in manifests.
     pub fn release_web_url(&self, tag: &str) -> String {
-        format!("{}/releases/tag/{tag}", self.web_repo_url())
+        release_web_url(&self.web_repo_url(), tag)
     }
 
-    /// github.com for the public API and any non-Enterprise server (the
-    /// simulator), the server's own host for GitHub Enterprise (`/api/v3`).
-    fn web_repo_url(&self) -> String {
+    /// The API root this source reads from.
+    pub fn api(&self) -> &str {
+        &self.api
+    }
+
+    /// The repository's web address: github.com for the public API and any
+    /// non-Enterprise server (the simulator), the server's own host for
+    /// GitHub Enterprise (`/api/v3`).
+    pub fn web_repo_url(&self) -> String {
         let host = match self.api.strip_suffix("/api/v3") {
             Some(root) => root.to_string(),
             None => "https://github.com".to_string(),
         };
         format!("{host}/{}/{}", self.owner, self.repo)
     }
+}
+
+/// The web address of `path` at `git_ref` in the repository at `web`.
+pub fn file_web_url(web: &str, path: &str, git_ref: &str) -> String {
+    format!("{web}/blob/{git_ref}/{path}")
+}
+
+/// The web address of release `tag`'s page in the repository at `web`.
+pub fn release_web_url(web: &str, tag: &str) -> String {
+    format!("{web}/releases/tag/{tag}")
 }

@@ -1,8 +1,10 @@
 //! Where releases come from. `github` talks to the GitHub REST API (or GitHub
 //! Enterprise, or the simulator); the types here are what the rest of ferry
-//! sees of a release, whatever the source.
+//! sees of a release, whatever the source. `origin` lets `pack` read either
+//! GitHub or an archive made by `ferry mirror`.
 
 pub mod github;
+pub mod origin;
 
 use serde::{Deserialize, Serialize};
 

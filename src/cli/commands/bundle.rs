@@ -1,10 +1,12 @@
 //! `ferry bundle`: plan, download, pack and sign.
 
+use crate::archive::ArchiveSource;
 use crate::cli::args::BundleArgs;
 use crate::cli::exit::UsageError;
 use crate::cli::output::{human_size, print_json};
 use crate::cli::settings::{fetcher, load_signing_key, Globals};
 use crate::pack;
+use crate::source::origin::Origin;
 use anyhow::Result;
 use serde_json::json;
 
@@ -26,7 +28,10 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
     let key = load_signing_key(&args.key)?;
     let progress = globals.progress();
     let http = globals.http(progress.clone())?;
-    let source = globals.source(&profile, http.clone());
+    let source = match &args.source {
+        Some(dir) => Origin::Archive(Box::new(ArchiveSource::open(dir, &profile.repo_slug())?)),
+        None => globals.origin(&profile, http.clone()),
+    };
     let range = &args.range;
     let resolved =
         pack::resolve_plan(&source, &profile, &range.from, &range.to, range.variant).await?;

@@ -79,6 +79,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
             key: key.with_extension("key"),
             output: bundle_file.clone(),
             jobs: 4,
+            source: None,
             cache: Some(cache),
             json: false,
         },

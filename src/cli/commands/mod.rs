@@ -6,6 +6,7 @@ mod demo;
 mod guide;
 mod inspect;
 mod keygen;
+mod mirror;
 mod plan;
 mod sandbox;
 mod status;
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Keygen(args) => keygen::run(&args),
         Command::Plan(args) => plan::run(&globals, &args).await,
         Command::Bundle(args) => bundle::run(&globals, &args).await,
+        Command::Mirror(args) => mirror::run(&globals, &args).await,
         Command::Verify(args) => verify::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Guide(args) => guide::run(&args),

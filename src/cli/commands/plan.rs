@@ -15,7 +15,7 @@ use serde::Serialize;
 pub async fn run(globals: &Globals, args: &PlanArgs) -> Result<()> {
     let profile = globals.profile()?;
     let http = globals.http(globals.progress())?;
-    let source = globals.source(&profile, http);
+    let source = globals.origin(&profile, http);
     let range = &args.range;
     let resolved =
         pack::resolve_plan(&source, &profile, &range.from, &range.to, range.variant).await?;
