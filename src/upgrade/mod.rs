@@ -7,6 +7,8 @@ pub mod console;
 pub mod files;
 pub mod gate;
 pub mod hops;
+mod locate;
+mod lock;
 pub mod merge;
 pub mod overrides;
 pub mod runner;

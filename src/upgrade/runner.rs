@@ -5,8 +5,10 @@ use super::console::Console;
 use super::files::{load_steps, LoadError, LoadedStep};
 use super::gate::{Gate, GuidePolicy};
 use super::hops::{remaining, PositionError};
+use super::locate::{choose_variant, detect_variant, locate, Resume};
+use super::lock::{lock_holder, spawn_heartbeat, take_lock};
 use super::overrides::{apply_overrides, OverridesStepError};
-use super::status::{installer_state, journal_namespace, InstallerState};
+use super::status::journal_namespace;
 use crate::bundle::manifest::{Hop, Manifest};
 use crate::bundle::reader::verify_and_extract;
 use crate::bundle::sign::PublicKey;
@@ -14,15 +16,12 @@ use crate::bundle::VerifyError;
 use crate::cluster::apply::{Applier, Change};
 use crate::cluster::connect::{connect, ClusterTarget};
 use crate::cluster::installer::wait_installed;
-use crate::cluster::journal::{HopStatus, Journal, JournalState};
+use crate::cluster::journal::{HopStatus, Journal};
 use crate::cluster::state_error::StateError;
-use crate::cluster::version::current_version;
 use crate::cluster::ClusterError;
-use crate::recipe::{LocalMarker, Variant};
+use crate::recipe::Variant;
 use crate::upgrade::merge::Prefer;
 use crate::version::Version;
-use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::Api;
 use kube::api::DynamicObject;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -138,116 +137,6 @@ impl UpgradeError {
 /// A short, stable identity of a bundle: its manifest's hash.
 pub fn bundle_id(manifest: &Manifest) -> String {
     hex::encode(Sha256::digest(manifest.to_json()))[..16].to_string()
-}
-
-/// The variant to run: `--variant`, else the bundle's single one, else what
-/// the cluster's local marker says (`detected`), else cluster.
-fn choose_variant(
-    manifest: &Manifest,
-    wanted: Option<Variant>,
-    detected: Option<Variant>,
-) -> Result<Variant, UpgradeError> {
-    match (manifest.variant, wanted) {
-        (Variant::All, Some(Variant::All)) | (Variant::All, None) => {
-            Ok(detected.unwrap_or(Variant::Cluster))
-        }
-        (Variant::All, Some(wanted)) => Ok(wanted),
-        (carried, None) => Ok(carried),
-        (carried, Some(wanted)) if wanted == carried || wanted == Variant::All => Ok(carried),
-        (carried, Some(wanted)) => Err(UpgradeError::Variant { carried, wanted }),
-    }
-}
-
-/// Local when the marker ConfigMap key says `true`, cluster otherwise.
-async fn detect_variant(
-    client: &kube::Client,
-    marker: &LocalMarker,
-) -> Result<Variant, UpgradeError> {
-    let maps: Api<ConfigMap> = Api::namespaced(client.clone(), &marker.namespace);
-    let found = maps.get_opt(&marker.name).await.map_err(|e| {
-        StateError::kube(
-            format!("read ConfigMap {}/{}", marker.namespace, marker.name),
-            e,
-        )
-    })?;
-    let local = found
-        .and_then(|map| map.data)
-        .and_then(|data| data.get(&marker.key).cloned())
-        .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
-    Ok(if local {
-        Variant::Local
-    } else {
-        Variant::Cluster
-    })
-}
-
-/// The version the cluster runs, and whether the hop landing on it is
-/// unfinished (the installer has not reported that version installed).
-///
-/// A run killed between deleting the installer Deployment and applying the
-/// new one leaves no version to read: the journal's unfinished hop says where
-/// the cluster stands then.
-async fn locate(
-    client: &kube::Client,
-    manifest: &Manifest,
-    state: &JournalState,
-    assumed: Option<&Version>,
-) -> Result<(Version, Resume), UpgradeError> {
-    let running = match assumed {
-        Some(version) => version.to_string(),
-        None => match current_version(client, &manifest.cluster).await {
-            Ok(running) => {
-                if running.tag.parse::<Version>().is_err() {
-                    return Err(UpgradeError::NotAVersion {
-                        image: running.image,
-                        tag: running.tag,
-                    });
-                }
-                running.tag
-            }
-            Err(StateError::NotInstalled { deployment }) => {
-                let unfinished = state
-                    .hops
-                    .iter()
-                    .rev()
-                    .find(|record| record.status != HopStatus::Done)
-                    .and_then(|record| {
-                        manifest
-                            .hops
-                            .iter()
-                            .find(|hop| hop.version.to_string() == record.version)
-                    });
-                return match unfinished {
-                    Some(hop) => Ok((hop.previous.clone(), Resume::Reapply)),
-                    None => Err(StateError::NotInstalled { deployment }.into()),
-                };
-            }
-            Err(err) => return Err(err.into()),
-        },
-    };
-    let version: Version = running.parse().map_err(|_| UpgradeError::NotAVersion {
-        image: String::new(),
-        tag: running.clone(),
-    })?;
-    let resume = match installer_state(client, &manifest.cluster).await? {
-        InstallerState::Absent => Resume::Clean,
-        InstallerState::Finished(Some(installed)) if installed != running => Resume::Reapply,
-        InstallerState::Finished(_) => Resume::Clean,
-        InstallerState::Running => Resume::WaitForInstaller,
-        InstallerState::Failed => Resume::Reapply,
-    };
-    Ok((version, resume))
-}
-
-/// How the hop landing on the cluster's current version stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Resume {
-    /// Finished: nothing to resume.
-    Clean,
-    /// The installer is still working on it: only wait.
-    WaitForInstaller,
-    /// It was cut short or failed: run it again (idempotently).
-    Reapply,
 }
 
 /// Runs `ferry apply`.
@@ -571,48 +460,4 @@ async fn run_hop(
         report_changes(console, applied.0, &applied.1, dry_run);
     }
     Ok(())
-}
-
-/// `user@host pid N`: who holds the journal's lock.
-fn lock_holder() -> String {
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    format!("{user}@{} pid {}", host_name(), std::process::id())
-}
-
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|name| name.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into())
-}
-
-/// A holder on this host whose process is gone left a stale lock.
-fn holder_is_dead(holder: &str) -> bool {
-    let Some((who, pid)) = holder.rsplit_once(" pid ") else {
-        return false;
-    };
-    let same_host = who.rsplit_once('@').map(|(_, host)| host) == Some(host_name().as_str());
-    same_host
-        && pid
-            .parse::<u32>()
-            .is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
-}
-
-const STALE_AFTER: Duration = Duration::from_secs(120);
-
-async fn take_lock(journal: &Journal, holder: &str, break_lock: bool) -> Result<(), UpgradeError> {
-    match journal.lock(holder, STALE_AFTER, break_lock).await {
-        Err(StateError::Locked { holder: other, .. }) if holder_is_dead(&other) => {
-            Ok(journal.lock(holder, STALE_AFTER, true).await?)
-        }
-        other => Ok(other?),
-    }
-}
-
-fn spawn_heartbeat(journal: Journal, holder: String) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(STALE_AFTER / 4).await;
-            let _ = journal.heartbeat(&holder).await;
-        }
-    })
 }
