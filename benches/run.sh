@@ -162,7 +162,7 @@ row() { # row LABEL NAME
     echo
     echo "## Data"
     echo
-    echo "BENCH_SCALE=$scale: releases 1.0.0 to 1.$hops.0, $assets YAML assets of $bytes bytes each; payload $(mib "$payload") in $(( (hops + 1) * assets )) assets (the full-scale set is ~1 GiB). ferry's bundle: $(mib "$bundle_bytes"); the baseline's tar.gz: $(mib "$base_bundle_bytes"). $runs runs per bench; times in seconds."
+    echo "BENCH_SCALE=$scale: releases 1.0.0 to 1.$hops.0, $assets YAML assets of $bytes bytes each; payload $(mib "$payload") in $(( (hops + 1) * assets )) assets (the full-scale set is ~1 GiB). ferry's bundle: $(mib "$bundle_bytes"); the baseline's tar.gz: $(mib "$base_bundle_bytes"). runs per bench: $runs; times in seconds."
     echo
     echo "## Times"
     echo
