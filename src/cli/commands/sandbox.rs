@@ -65,3 +65,19 @@ fn parse_faults(names: &[String]) -> Result<Faults> {
     }
     Ok(faults)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthetic_sizes_build_the_catalogue_or_are_a_usage_error() {
+        let c = synthetic(&[2, 3, 100]).unwrap();
+        assert_eq!(c.releases.len(), 3);
+        assert!(c.releases.iter().all(|r| r.assets.len() == 3));
+        for bad in [&[0, 5, 10][..], &[2, 0, 10], &[2, 5], &[u64::MAX, 5, 10]] {
+            let err = synthetic(bad).unwrap_err();
+            assert!(err.is::<UsageError>(), "{bad:?}: {err}");
+        }
+    }
+}
