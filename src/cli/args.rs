@@ -393,4 +393,9 @@ pub struct SandboxGithubArgs {
     /// primary-rate-limit, secondary-rate-limit, or all.
     #[arg(long, value_delimiter = ',', value_name = "FAULT,...")]
     pub faults: Vec<String>,
+    /// Serve a generated release set `ferry-bench/synthetic` instead of Kyma:
+    /// releases 1.0.0 to 1.HOPS.0, ASSETS YAML assets of BYTES bytes each
+    /// (for benchmarks, with `--profile benches/synthetic.toml`).
+    #[arg(long, value_delimiter = ',', value_name = "HOPS,ASSETS,BYTES")]
+    pub synthetic: Option<Vec<u64>>,
 }

@@ -5,7 +5,7 @@
 //! `ferry demo`; product code never depends on it.
 //!
 //! This file owns the server handle and the router; the data lives in
-//! `catalogue.rs` / `kyma.rs` / `content.rs`, the handlers in `api.rs`,
+//! `catalogue.rs` / `kyma.rs` / `synthetic.rs` / `content.rs`, the handlers in `api.rs`,
 //! `contents.rs` and `storage.rs`, faults and quotas in `faults.rs` and
 //! `gate.rs`.
 
@@ -23,12 +23,14 @@ mod page;
 mod repo_files;
 mod sha1;
 mod storage;
+mod synthetic;
 #[cfg(test)]
 mod tests;
 
 pub use catalogue::{fake_commit, Catalogue, SimAsset, SimBranch, SimRelease, SimTag};
 pub use faults::{Faults, RequestKind, RequestRecord};
 pub use kyma::{asset_content, asset_names, GUIDES_DIR, TILLER_PATH};
+pub use synthetic::{synthetic_asset_name, synthetic_yaml, SYNTHETIC_OWNER, SYNTHETIC_REPO};
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};

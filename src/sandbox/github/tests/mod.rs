@@ -5,6 +5,7 @@ mod downloads;
 mod faults;
 mod kyma;
 mod releases;
+mod synthetic;
 
 use super::{Catalogue, GitHubSim};
 use reqwest::header::{HeaderMap, LINK};

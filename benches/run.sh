@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# ferry benchmarks against the shell pipeline it replaces (issue 5), over loopback
+# against `ferry sandbox github --synthetic`. Writes BENCHMARKS.md.
+#
+#   bash benches/run.sh
+#
+# Environment:
+#   BENCH_SCALE  fraction of the full ~1 GiB set (20 hops x 5 assets x 10 MiB,
+#                plus the 5 assets of the base release); default 1, e.g. 0.25
+#   BENCH_RUNS   timed runs per bench (median, min, max); default 3
+#   BENCH_PORT   loopback port of the simulator; default 18480
+#   BENCH_OUT    the markdown file written; default BENCHMARKS.md
+# Needs curl, jq, minisign, GNU time (/usr/bin/time); hyperfine is used when present.
+# As root, missing tools are installed with apt-get.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scale=${BENCH_SCALE:-1}
+runs=${BENCH_RUNS:-3}
+port=${BENCH_PORT:-18480}
+out=${BENCH_OUT:-BENCHMARKS.md}
+hops=20
+assets=5
+bytes=$(awk -v s="$scale" 'BEGIN { printf "%d", 10 * 1048576 * s }')
+api="http://127.0.0.1:$port"
+repo=ferry-bench/synthetic
+profile=$root/benches/synthetic.toml
+
+need() { # need COMMAND APT_PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing $2" >&2
+        apt-get install -y -qq "$2" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }
+    fi
+    command -v "$1" >/dev/null 2>&1 || { echo "benches/run.sh needs $1 (apt: $2)" >&2; exit 1; }
+}
+need curl curl
+need jq jq
+need minisign minisign
+need /usr/bin/time time
+need hyperfine hyperfine || true
+have_hyperfine=$(command -v hyperfine >/dev/null && echo yes || echo no)
+
+cargo build --release --locked
+ferry=$root/target/release/ferry
+
+work=$(mktemp -d)
+sim_pid=
+cleanup() {
+    [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_sim() { # start_sim HOPS BYTES
+    [ -n "$sim_pid" ] && { kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; }
+    "$ferry" sandbox github --listen "127.0.0.1:$port" --synthetic "$1,$assets,$2" >"$work/sim.log" 2>&1 &
+    sim_pid=$!
+    for _ in $(seq 1 300); do
+        curl -fsS "$api/rate_limit" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "simulator did not start: $(cat "$work/sim.log")" >&2
+    exit 1
+}
+
+"$ferry" keygen --unencrypted --output "$work/ferry" >/dev/null
+minisign -G -W -f -p "$work/mini.pub" -s "$work/mini.key" >/dev/null
+
+# Commands, as strings for hyperfine and the bash loop alike. ferry runs under
+# GNU time so every run appends its peak RSS (KiB) to $work/rss.NAME.
+rss() { echo "/usr/bin/time -f %M -a -o $work/rss.$1"; }
+ferry_bundle() { # ferry_bundle HOPS CACHE OUT
+    echo "$ferry --github-api $api --profile $profile bundle --cache $2 --from 1.0.0 --to 1.$1.0 --key $work/ferry.key --output $3"
+}
+
+# measure NAME PREPARE COMMAND: sets median/min/max seconds in $work/time.NAME
+measure() {
+    local name=$1 prepare=$2 cmd=$3
+    echo "bench $name: $cmd" >&2
+    if [ "$have_hyperfine" = yes ]; then
+        hyperfine --runs "$runs" --style none --prepare "$prepare" --export-json "$work/$name.json" "$cmd" >/dev/null
+        jq -r '.results[0] | "\(.median) \(.min) \(.max)"' "$work/$name.json" |
+            awk '{ printf "%.3f %.3f %.3f\n", $1, $2, $3 }' >"$work/time.$name"
+    else
+        local times=()
+        for _ in $(seq 1 "$runs"); do
+            bash -c "$prepare"
+            local t0 t1
+            t0=$(date +%s.%N)
+            bash -c "$cmd" >/dev/null 2>"$work/err" || { echo "bench $name failed:" >&2; cat "$work/err" >&2; exit 1; }
+            t1=$(date +%s.%N)
+            times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')")
+        done
+        printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END {
+            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%.3f %.3f %.3f\n", m, v[1], v[NR] }' >"$work/time.$name"
+    fi
+}
+max_rss_mib() { sort -n "$work/rss.$1" | tail -1 | awk '{ printf "%.1f", $1 / 1024 }'; }
+
+start_sim "$hops" "$bytes"
+payload=$(( (hops + 1) * assets * bytes ))
+
+# a. cold bundle (fresh cache every run) vs. the curl/tar/sha256sum/minisign script
+measure bundle "rm -rf $work/cache $work/b.tar.gz" "$(rss bundle) $(ferry_bundle "$hops" "$work/cache" "$work/b.tar.gz")"
+measure base_bundle "rm -f $work/base.tar.gz $work/base.tar.gz.minisig" \
+    "$root/benches/baseline-bundle.sh $api $repo 0 $hops $work/base.tar.gz $work/mini.key"
+# b. verify vs. minisign -V + tar xzf + sha256sum -c
+measure verify "true" "$(rss verify) $ferry verify $work/b.tar.gz --pub $work/ferry.pub"
+measure base_verify "true" "$root/benches/baseline-verify.sh $work/base.tar.gz $work/mini.pub"
+# c. warm cache re-bundle vs. the cold bundle
+measure rebundle "rm -f $work/b2.tar.gz" "$(rss rebundle) $(ferry_bundle "$hops" "$work/cache" "$work/b2.tar.gz")"
+bundle_bytes=$(stat -c %s "$work/b.tar.gz")
+base_bundle_bytes=$(stat -c %s "$work/base.tar.gz")
+
+# d. peak RSS when the release set doubles (twice the hops), one run each
+start_sim $((hops * 2)) "$bytes"
+rm -rf "$work/cache2"
+$(rss bundle2) $(ferry_bundle $((hops * 2)) "$work/cache2" "$work/b3.tar.gz") >/dev/null 2>&1
+$(rss rebundle2) $(ferry_bundle $((hops * 2)) "$work/cache2" "$work/b4.tar.gz") >/dev/null 2>&1
+$(rss verify2) "$ferry" verify "$work/b3.tar.gz" --pub "$work/ferry.pub" >/dev/null 2>&1
+kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; sim_pid=
+
+# ---- the report ----
+t() { cut -d' ' -f"$2" "$work/time.$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v v="$1" -v lim="$2" "BEGIN { print (v $3 lim) ? \"met\" : \"**missed**\" }"; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
+
+r_bundle=$(ratio "$(t bundle 1)" "$(t base_bundle 1)")
+r_verify=$(ratio "$(t verify 1)" "$(t base_verify 1)")
+r_rebundle=$(ratio "$(t rebundle 1)" "$(t bundle 1)")
+verify_mbs=$(awk -v b="$payload" -v s="$(t verify 1)" 'BEGIN { printf "%.0f", b / 1e6 / s }')
+v_verify=$(verdict "$r_verify" 0.8 "<=")
+[ "$(verdict "$verify_mbs" 400 ">=")" = met ] || v_verify="**missed**"
+rss_worst=0
+for n in bundle verify rebundle bundle2 verify2 rebundle2; do
+    rss_worst=$(awk -v a="$rss_worst" -v b="$(max_rss_mib $n)" 'BEGIN { print (b > a) ? b : a }')
+done
+flat=met
+for n in bundle verify rebundle; do
+    # "flat": at most 25 % (and never past the 64 MiB cap) more when the data doubles
+    [ "$(awk -v a="$(max_rss_mib $n)" -v b="$(max_rss_mib ${n}2)" 'BEGIN { print (b <= a * 1.25) ? "y" : "n" }')" = y ] || flat="**missed**"
+done
+v_rss=$(verdict "$rss_worst" 64 "<=")
+
+row() { # row LABEL NAME
+    printf '| %s | %s | %s | %s |\n' "$1" "$(t "$2" 1)" "$(t "$2" 2)" "$(t "$2" 3)"
+}
+{
+    echo "# Benchmarks"
+    echo
+    echo "Written by \`bash benches/run.sh\` on $(date -u +%Y-%m-%d) (commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)). Everything runs on this machine over loopback against \`ferry sandbox github --synthetic\`."
+    echo
+    echo "## Machine"
+    echo
+    echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), nproc $(nproc)"
+    echo "- Memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+    echo "- Kernel: $(uname -sr); timing: $( [ "$have_hyperfine" = yes ] && hyperfine --version || echo 'bash loop with date +%s.%N')"
+    echo
+    echo "## Data"
+    echo
+    echo "BENCH_SCALE=$scale: releases 1.0.0 to 1.$hops.0, $assets YAML assets of $bytes bytes each; payload $(mib "$payload") in $(( (hops + 1) * assets )) assets (the full-scale set is ~1 GiB). ferry's bundle: $(mib "$bundle_bytes"); the baseline's tar.gz: $(mib "$base_bundle_bytes"). runs per bench: $runs; times in seconds."
+    echo
+    echo "## Times"
+    echo
+    echo "| bench | median | min | max |"
+    echo "|---|---|---|---|"
+    row "ferry bundle, cold cache" bundle
+    row "baseline bundle (curl, sha256sum, tar czf, minisign -S)" base_bundle
+    row "ferry verify" verify
+    row "baseline verify (minisign -V, tar xzf, sha256sum -c)" base_verify
+    row "ferry re-bundle, warm cache" rebundle
+    echo
+    echo "## Peak RSS of ferry (MiB, /usr/bin/time)"
+    echo
+    echo "| bench | ${hops} hops | $((hops * 2)) hops (data doubled) |"
+    echo "|---|---|---|"
+    for n in bundle verify rebundle; do
+        echo "| $n | $(max_rss_mib $n) | $(max_rss_mib ${n}2) |"
+    done
+    echo
+    echo "## Targets (issue 5)"
+    echo
+    echo "| bench | measured | target | result |"
+    echo "|---|---|---|---|"
+    echo "| bundle | ferry / baseline = $r_bundle | <= 0.5 | $(verdict "$r_bundle" 0.5 "<=") |"
+    echo "| verify | ferry / baseline = $r_verify; $verify_mbs MB/s of payload | <= 0.8 and >= 400 MB/s | $v_verify |"
+    echo "| re-bundle from cache | warm / cold = $r_rebundle | <= 0.15 | $(verdict "$r_rebundle" 0.15 "<=") |"
+    echo "| peak RSS | worst $rss_worst MiB | <= 64 MiB in every bench | $v_rss |"
+    echo "| peak RSS when the data doubles | see the RSS table | flat (here: at most +25 %) | $flat |"
+    echo "| apply | not measured yet | <= 0.33 of kubectl, < 50 ms overhead per hop | not run |"
+    if [ -f "$root/benches/NOTES.md" ]; then
+        echo
+        cat "$root/benches/NOTES.md"
+    fi
+} >"$out"
+echo "wrote $out" >&2
