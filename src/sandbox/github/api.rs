@@ -144,22 +144,14 @@ pub(crate) async fn list_tags(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let base = shared.base(&headers);
-    let page = {
-        let inner = shared.lock();
-        let c = &inner.catalogue;
-        if !repo_matches(c, &owner, &repo) {
-            return not_found();
-        }
-        let mut tags: Vec<_> = c.tags.iter().collect();
-        tags.sort_by(|a, b| b.name.cmp(&a.name));
-        let all = tags
-            .into_iter()
-            .map(|t| json::git_ref(&base, c, &t.name, &t.commit, true))
-            .collect();
-        query.apply(all, &format!("{}/tags", json::repo_url(&base, c)))
+    let request = RefListing {
+        owner,
+        repo,
+        query,
+        headers,
+        uri,
     };
-    list_page(&shared, &uri, page.items, page.link)
+    list_refs(&shared, request, true)
 }
 
 /// Branches by name.
@@ -170,22 +162,56 @@ pub(crate) async fn list_branches(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let base = shared.base(&headers);
+    let request = RefListing {
+        owner,
+        repo,
+        query,
+        headers,
+        uri,
+    };
+    list_refs(&shared, request, false)
+}
+
+/// What a tag or branch listing was asked for.
+struct RefListing {
+    owner: String,
+    repo: String,
+    query: PageQuery,
+    headers: HeaderMap,
+    uri: Uri,
+}
+
+/// One page of tags (newest name first) or branches (by name), as git refs.
+fn list_refs(shared: &Arc<Shared>, request: RefListing, tags: bool) -> Response {
+    let base = shared.base(&request.headers);
     let page = {
         let inner = shared.lock();
         let c = &inner.catalogue;
-        if !repo_matches(c, &owner, &repo) {
+        if !repo_matches(c, &request.owner, &request.repo) {
             return not_found();
         }
-        let mut branches: Vec<_> = c.branches.iter().collect();
-        branches.sort_by(|a, b| a.name.cmp(&b.name));
-        let all = branches
+        let mut refs: Vec<(&str, &str)> = if tags {
+            c.tags
+                .iter()
+                .map(|t| (t.name.as_str(), t.commit.as_str()))
+                .collect()
+        } else {
+            c.branches
+                .iter()
+                .map(|b| (b.name.as_str(), b.commit.as_str()))
+                .collect()
+        };
+        refs.sort_by(|a, b| if tags { b.0.cmp(a.0) } else { a.0.cmp(b.0) });
+        let all = refs
             .into_iter()
-            .map(|b| json::git_ref(&base, c, &b.name, &b.commit, false))
+            .map(|(name, commit)| json::git_ref(&base, c, name, commit, tags))
             .collect();
-        query.apply(all, &format!("{}/branches", json::repo_url(&base, c)))
+        let folder = if tags { "tags" } else { "branches" };
+        request
+            .query
+            .apply(all, &format!("{}/{folder}", json::repo_url(&base, c)))
     };
-    list_page(&shared, &uri, page.items, page.link)
+    list_page(shared, &request.uri, page.items, page.link)
 }
 
 /// `GET /rate_limit` (does not count against the quota).
