@@ -9,7 +9,8 @@
 use crate::bundle::manifest::{BaseRelease, FileEntry, FileKind, Hop, Manifest, SCHEMA_VERSION};
 use crate::bundle::sign::SecretKey;
 use crate::bundle::writer::{write_bundle, PayloadFile, WriteSummary};
-use crate::fetch::{Downloaded, Fetcher};
+use crate::bundle::{MemberStore, StoredMembers};
+use crate::fetch::{Cache, Downloaded, Fetcher};
 use crate::plan::guides::{self, BranchListing};
 use crate::plan::{self, Plan, PlannedHop};
 use crate::profile::{Profile, StepSpec};
@@ -145,8 +146,43 @@ pub async fn build_bundle(
         },
         hops,
     };
-    let summary = write_bundle(&manifest, &payload, key, output)?;
+    let members = CachedMembers(fetcher.cache());
+    let summary = write_bundle(&manifest, &payload, key, output, Some(&members))?;
     Ok((manifest, summary))
+}
+
+/// The download cache as the place to keep compressed payload members.
+struct CachedMembers<'a>(&'a Cache);
+
+impl MemberStore for CachedMembers<'_> {
+    fn find(&self, key: &str) -> Option<StoredMembers> {
+        self.0.lookup(key).map(|blob| StoredMembers {
+            path: blob.path,
+            sha256: blob.sha256,
+            size: blob.size,
+        })
+    }
+
+    fn temp_file(&self) -> std::io::Result<tempfile::NamedTempFile> {
+        self.0.temp_file()
+    }
+
+    fn keep(
+        &self,
+        key: &str,
+        file: tempfile::TempPath,
+        sha256: &str,
+        size: u64,
+    ) -> std::io::Result<()> {
+        self.0
+            .commit(key, &file, sha256, size)
+            .map(drop)
+            .map_err(std::io::Error::other)
+    }
+
+    fn forget(&self, key: &str) {
+        self.0.forget(key);
+    }
 }
 
 fn entry(wanted: &Wanted, got: Downloaded, payload: &mut Vec<PayloadFile>) -> FileEntry {

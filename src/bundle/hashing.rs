@@ -22,11 +22,6 @@ impl<T> Hashing<T> {
         }
     }
 
-    /// The wrapped reader or writer.
-    pub(crate) fn get_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-
     /// The byte count and lower-case hex SHA-256 of everything seen, and the inner value.
     pub(crate) fn finish(self) -> (u64, String, T) {
         (self.count, hex::encode(self.hasher.finalize()), self.inner)

@@ -5,16 +5,21 @@
 //! verified bundle to a cluster belong to other modules.
 
 pub(crate) mod atomic;
+mod gzip;
 pub(crate) mod hashing;
 pub mod manifest;
+pub mod members;
+mod packer;
 mod paths;
 pub mod reader;
 mod scan;
 pub mod sign;
 mod sign_error;
+mod tar_layout;
 pub mod verify_error;
 pub mod writer;
 
+pub use members::{MemberStore, StoredMembers};
 pub use reader::{
     read_payload_file, read_unverified, verify_and_extract, verify_bundle, VerifiedBundle,
 };

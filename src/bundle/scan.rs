@@ -9,7 +9,7 @@ use super::hashing::Hashing;
 use super::manifest::FileEntry;
 use super::paths::is_safe_path;
 use super::verify_error::VerifyError;
-use flate2::read::GzDecoder;
+use flate2::read::MultiGzDecoder;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
@@ -62,7 +62,7 @@ impl<R: Read> Read for Limited<R> {
 }
 
 /// The decompressed stream of a bundle file.
-pub(crate) type Stream = Limited<GzDecoder<BufReader<File>>>;
+pub(crate) type Stream = Limited<MultiGzDecoder<BufReader<File>>>;
 /// One archive entry.
 pub(crate) type Entry<'a> = tar::Entry<'a, Stream>;
 
@@ -83,7 +83,7 @@ pub(crate) fn open(path: &Path, limit: u64) -> Result<Bundle, VerifyError> {
     let meter = Rc::new(Meter::default());
     meter.set_limit(limit);
     let stream = Limited {
-        inner: GzDecoder::new(BufReader::new(file)),
+        inner: MultiGzDecoder::new(BufReader::new(file)),
         meter: Rc::clone(&meter),
     };
     Ok(Bundle {

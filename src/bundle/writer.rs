@@ -3,27 +3,21 @@
 //!
 //! Entries come in a fixed order (`manifest.json`, its signature,
 //! `SHA256SUMS`, then the payload sorted by path) with fixed metadata, so the
-//! same inputs give the same bytes. Each payload file is hashed while it is
-//! streamed in and must match the manifest. Building the manifest and
-//! fetching the files are the caller's job; reading bundles is `reader`'s.
+//! same inputs give the same bytes. The tar bytes come from `tar_layout`;
+//! `packer` compresses them as multi-member gzip on every core, hashing each
+//! payload file on the way in against the manifest. Building the manifest
+//! and fetching the files are the caller's job; reading bundles is `reader`'s.
 
 use super::atomic::{AtomicFile, Overwrite};
-use super::hashing::Hashing;
 use super::manifest::{FileEntry, Manifest, MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME};
+use super::members::MemberStore;
+use super::packer::Packer;
 use super::paths::{check_manifest_paths, PathProblem};
 use super::sign::{sign, SecretKey, SignError};
-use flate2::{Compression, GzBuilder};
+use super::tar_layout::TarLayout;
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
-
-/// Fixed gzip compression level (zlib's default).
-const GZIP_LEVEL: u32 = 6;
-/// gzip's "unknown" operating system byte, for the same header everywhere.
-const GZIP_OS_UNKNOWN: u8 = 255;
-/// Mode of every archive entry.
-const ENTRY_MODE: u32 = 0o644;
 
 /// One payload file to pack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +94,14 @@ pub enum BundleError {
         /// Hash of the content read.
         actual: String,
     },
+    /// Stored compressed members that do not match their hash.
+    #[error("the stored compressed copy of {path} ({file}) is damaged; ferry dropped it, run the command again")]
+    DamagedMembers {
+        /// Bundle path.
+        path: String,
+        /// The stored file.
+        file: PathBuf,
+    },
     /// Signing the manifest failed.
     #[error("could not sign the manifest")]
     Sign(#[from] SignError),
@@ -125,12 +127,15 @@ pub fn trusted_comment(manifest: &Manifest) -> String {
     .collect()
 }
 
-/// Writes the bundle for `manifest` to `output`, atomically, signing the manifest with `key`.
+/// Writes the bundle for `manifest` to `output`, atomically, signing the
+/// manifest with `key`. With a `store`, compressed payload is kept there and
+/// reused by later bundles that carry the same files.
 pub fn write_bundle(
     manifest: &Manifest,
     payload: &[PayloadFile],
     key: &SecretKey,
     output: &Path,
+    store: Option<&dyn MemberStore>,
 ) -> Result<WriteSummary, BundleError> {
     let files = match_payload(manifest, payload)?;
     let json = manifest.to_json();
@@ -142,28 +147,24 @@ pub fn write_bundle(
     };
     let mut out = AtomicFile::create(output).map_err(out_err)?;
     let mtime = u64::try_from(manifest.source_date_epoch).unwrap_or(0);
-    let hashed = Hashing::new(BufWriter::new(out.file()));
-    let gz = GzBuilder::new()
-        .mtime(0)
-        .operating_system(GZIP_OS_UNKNOWN)
-        .write(hashed, Compression::new(GZIP_LEVEL));
-    let mut tar = tar::Builder::new(gz);
+    let mut tar = TarLayout::new(mtime);
+    let mut packer = Packer::start(BufWriter::new(out.file()), output, store)?;
     let metadata: [(&str, &[u8]); 3] = [
         (MANIFEST_NAME, &json),
         (SIGNATURE_NAME, signature.as_bytes()),
         (SUMS_NAME, sums.as_bytes()),
     ];
     for (name, data) in metadata {
-        let mut header = entry_header(data.len() as u64, mtime);
-        tar.append_data(&mut header, name, data).map_err(out_err)?;
+        tar.entry(name, data).map_err(out_err)?;
     }
     for (path, (entry, source)) in &files {
-        append_payload(&mut tar, path, entry, source, mtime, output)?;
+        tar.header(path, entry.size).map_err(out_err)?;
+        packer.tar_bytes(tar.take())?;
+        packer.payload(path, entry, source)?;
     }
-    let gz = tar.into_inner().map_err(out_err)?;
-    let (bytes, sha256, mut buffered) = gz.finish().map_err(out_err)?.finish();
-    buffered.flush().map_err(out_err)?;
-    drop(buffered);
+    tar.end().map_err(out_err)?;
+    packer.tar_bytes(tar.take())?;
+    let (bytes, sha256) = packer.finish()?;
     out.commit(0o644, Overwrite::Replace).map_err(out_err)?;
     Ok(WriteSummary {
         bytes,
@@ -210,81 +211,4 @@ fn match_payload<'a>(
         return Err(BundleError::MissingPayload { paths: missing });
     }
     Ok(matched)
-}
-
-/// A regular-file header with ferry's fixed metadata.
-fn entry_header(size: u64, mtime: u64) -> tar::Header {
-    let mut header = tar::Header::new_gnu();
-    header.set_entry_type(tar::EntryType::Regular);
-    header.set_size(size);
-    header.set_mode(ENTRY_MODE);
-    header.set_uid(0);
-    header.set_gid(0);
-    header.set_mtime(mtime);
-    header
-}
-
-/// A source file that remembers whether reading it failed, to tell source
-/// errors from output errors once the tar builder has mixed them.
-struct Source {
-    file: File,
-    failed: bool,
-}
-
-impl Read for Source {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.file.read(buf).inspect_err(|_| self.failed = true)
-    }
-}
-
-/// Streams one payload file into the archive, hashing it on the way.
-fn append_payload<W: Write>(
-    tar: &mut tar::Builder<W>,
-    path: &str,
-    entry: &FileEntry,
-    source: &Path,
-    mtime: u64,
-    output: &Path,
-) -> Result<(), BundleError> {
-    let source_err = |source_path: &Path| {
-        let path = source_path.to_path_buf();
-        move |source| BundleError::Io { path, source }
-    };
-    let file = File::open(source).map_err(source_err(source))?;
-    let actual = file.metadata().map_err(source_err(source))?.len();
-    let size_mismatch = |actual| BundleError::SizeMismatch {
-        path: path.to_string(),
-        source_path: source.to_path_buf(),
-        expected: entry.size,
-        actual,
-    };
-    if actual != entry.size {
-        return Err(size_mismatch(actual));
-    }
-    let mut reader = Hashing::new(Source {
-        file,
-        failed: false,
-    });
-    let mut header = entry_header(entry.size, mtime);
-    if let Err(err) = tar.append_data(&mut header, path, (&mut reader).take(entry.size)) {
-        let failed_path = if reader.get_mut().failed {
-            source
-        } else {
-            output
-        };
-        return Err(source_err(failed_path)(err));
-    }
-    let (count, sha256, _) = reader.finish();
-    if count != entry.size {
-        return Err(size_mismatch(count));
-    }
-    if sha256 != entry.sha256 {
-        return Err(BundleError::HashMismatch {
-            path: path.to_string(),
-            source_path: source.to_path_buf(),
-            expected: entry.sha256.clone(),
-            actual: sha256,
-        });
-    }
-    Ok(())
 }

@@ -209,6 +209,16 @@ impl Cache {
         self.record(key, sha256, size)
     }
 
+    /// A new temporary file inside the cache, for content to [`Cache::commit`] later.
+    pub fn temp_file(&self) -> io::Result<tempfile::NamedTempFile> {
+        tempfile::NamedTempFile::new_in(self.tmp_dir())
+    }
+
+    /// Forgets what `key` resolved to (the blob itself stays for other keys).
+    pub fn forget(&self, key: &str) {
+        let _ = fs::remove_file(self.index_path(key));
+    }
+
     /// Stores small in-memory content (guides, repo files) under a key.
     pub fn put_bytes(&self, key: &str, bytes: &[u8]) -> Result<CachedBlob, CacheError> {
         let sha256 = sha256_hex(bytes);

@@ -117,9 +117,15 @@ fn rebuilding_gives_the_same_bytes_and_honours_source_date_epoch() {
     let world = World::new();
     assert_success(&world.bundle("1.15.1", "1.18.2", "a.tar.gz", &[]));
     assert_success(&world.bundle("1.15.1", "1.18.2", "b.tar.gz", &["--cache", "other-cache"]));
+    // Again from the warm cache, which reuses the compressed payload.
+    assert_success(&world.bundle("1.15.1", "1.18.2", "a2.tar.gz", &[]));
     let a = std::fs::read(world.path("a.tar.gz")).unwrap();
     let b = std::fs::read(world.path("b.tar.gz")).unwrap();
     assert!(a == b, "two builds of one range differ");
+    assert!(
+        a == std::fs::read(world.path("a2.tar.gz")).unwrap(),
+        "the warm rebuild differs"
+    );
 
     let out = world
         .ferry()

@@ -96,7 +96,7 @@ fn minisign_made_unencrypted_key_signs_bundles() {
     let public = load_public_key(&keys.join("k.pub")).unwrap();
     assert_eq!(secret.key_id(), public.key_id());
     let bundle = fx.path("mk.tar.gz");
-    write_bundle(&fx.manifest, &fx.payload, &secret, &bundle).unwrap();
+    write_bundle(&fx.manifest, &fx.payload, &secret, &bundle, None).unwrap();
     let verified = verify_bundle(&bundle, &public).unwrap();
     assert_eq!(verified.signer.key_id, public.key_id());
 }

@@ -170,7 +170,7 @@ impl Fixture {
     /// Writes the bundle to `name` in the fixture's directory.
     pub fn write(&self, name: &str) -> PathBuf {
         let out = self.path(name);
-        crate::bundle::write_bundle(&self.manifest, &self.payload, &self.key, &out).unwrap();
+        crate::bundle::write_bundle(&self.manifest, &self.payload, &self.key, &out, None).unwrap();
         out
     }
 

@@ -3,6 +3,7 @@
 
 mod external;
 mod fixtures;
+mod members;
 mod roundtrip;
 mod sign;
 mod tamper;

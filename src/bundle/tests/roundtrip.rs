@@ -27,11 +27,11 @@ fn same_inputs_give_identical_bytes_and_summary_describes_them() {
     let fx = Fixture::new();
     let one = fx.path("one.tar.gz");
     let two = fx.path("two.tar.gz");
-    let first = write_bundle(&fx.manifest, &fx.payload, &fx.key, &one).unwrap();
+    let first = write_bundle(&fx.manifest, &fx.payload, &fx.key, &one, None).unwrap();
     // Payload order must not matter.
     let mut reversed = fx.payload.clone();
     reversed.reverse();
-    let second = write_bundle(&fx.manifest, &reversed, &fx.key, &two).unwrap();
+    let second = write_bundle(&fx.manifest, &reversed, &fx.key, &two, None).unwrap();
     let (a, b) = (std::fs::read(&one).unwrap(), std::fs::read(&two).unwrap());
     assert_eq!(a, b);
     assert_eq!(first, second);
@@ -49,7 +49,7 @@ fn entries_have_fixed_order_and_metadata() {
     let fx = Fixture::new();
     let bundle = fx.write("b.tar.gz");
     let file = std::fs::File::open(&bundle).unwrap();
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut archive = tar::Archive::new(flate2::read::MultiGzDecoder::new(file));
     let mut names = Vec::new();
     for entry in archive.entries().unwrap() {
         let entry = entry.unwrap();
