@@ -63,6 +63,8 @@ pub struct SimAsset {
     pub updated_at: String,
     /// MIME type, e.g. `application/x-yaml`.
     pub content_type: String,
+    /// `sha256:<hex>` of `content`, worked out once (listings repeat it).
+    digest: String,
 }
 
 /// A git tag.
@@ -90,10 +92,26 @@ pub fn fake_commit(seed: &str) -> String {
 }
 
 impl SimAsset {
-    /// `sha256:<hex>` of the content, as GitHub's `digest` field.
-    pub fn digest(&self) -> String {
-        format!("sha256:{}", hex::encode(Sha256::digest(&self.content)))
+    /// An asset of type `application/x-yaml`.
+    pub fn yaml(id: u64, name: String, content: Bytes, updated_at: String) -> SimAsset {
+        SimAsset {
+            id,
+            name,
+            digest: content_digest(&content),
+            content,
+            updated_at,
+            content_type: "application/x-yaml".to_string(),
+        }
     }
+
+    /// `sha256:<hex>` of the content, as GitHub's `digest` field.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+}
+
+fn content_digest(content: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(content)))
 }
 
 impl SimRelease {
@@ -109,6 +127,7 @@ impl SimRelease {
             return false;
         };
         asset.content = content.into();
+        asset.digest = content_digest(&asset.content);
         let previous = clock::parse_rfc3339(&asset.updated_at).unwrap_or(0);
         asset.updated_at = clock::rfc3339(clock::unix_now().max(previous + 1));
         true

@@ -210,13 +210,12 @@ pub fn kyma_release(tag: &str, published_at: &str, first_id: u64) -> SimRelease 
         .zip(first_id + 1..)
         .filter_map(|(name, id)| {
             let v = version.as_ref()?;
-            Some(SimAsset {
+            Some(SimAsset::yaml(
                 id,
-                name: name.to_string(),
-                content: Bytes::from(asset_content(v, tag, name)),
-                updated_at: uploaded.clone(),
-                content_type: "application/x-yaml".to_string(),
-            })
+                name.to_string(),
+                Bytes::from(asset_content(v, tag, name)),
+                uploaded.clone(),
+            ))
         })
         .collect();
     SimRelease {

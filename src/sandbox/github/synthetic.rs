@@ -113,13 +113,13 @@ impl Catalogue {
             let assets = (1..=assets_per_hop)
                 .map(|i| {
                     let name = synthetic_asset_name(i);
-                    SimAsset {
-                        id: id + u64::from(i),
-                        content: Bytes::from(synthetic_yaml(&format!("{tag}/{name}"), asset_bytes)),
+                    let content = synthetic_yaml(&format!("{tag}/{name}"), asset_bytes);
+                    SimAsset::yaml(
+                        id + u64::from(i),
                         name,
-                        updated_at: published_at.clone(),
-                        content_type: "application/x-yaml".to_string(),
-                    }
+                        Bytes::from(content),
+                        published_at.clone(),
+                    )
                 })
                 .collect();
             c.add_release(SimRelease {
