@@ -8,7 +8,7 @@
 
 use crate::bundle::manifest::{BaseRelease, FileEntry, FileKind, Hop, Manifest, SCHEMA_VERSION};
 use crate::bundle::sign::SecretKey;
-use crate::bundle::writer::{write_bundle, PayloadFile, WriteSummary};
+use crate::bundle::writer::{write_bundle, PayloadFile, WriteOptions, WriteSummary};
 use crate::bundle::{MemberStore, StoredMembers};
 use crate::fetch::{Cache, Downloaded, Fetcher};
 use crate::plan::guides::{self, BranchListing};
@@ -147,7 +147,13 @@ pub async fn build_bundle(
         hops,
     };
     let members = CachedMembers(fetcher.cache());
-    let summary = write_bundle(&manifest, &payload, key, output, Some(&members))?;
+    let reporter = fetcher.reporter();
+    let progress = |done, total| reporter.packing(done, total);
+    let options = WriteOptions {
+        store: Some(&members),
+        progress: Some(&progress),
+    };
+    let summary = write_bundle(&manifest, &payload, key, output, options)?;
     Ok((manifest, summary))
 }
 

@@ -25,7 +25,9 @@ pub use reader::{
 };
 pub use sign::{KeyFiles, PublicKey, SecretKey, SignError, SignatureInfo};
 pub use verify_error::VerifyError;
-pub use writer::{trusted_comment, write_bundle, BundleError, PayloadFile, WriteSummary};
+pub use writer::{
+    trusted_comment, write_bundle, BundleError, PayloadFile, WriteOptions, WriteSummary,
+};
 
 #[cfg(test)]
 mod tests;

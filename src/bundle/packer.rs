@@ -14,7 +14,7 @@ use super::hashing::Hashing;
 use super::manifest::FileEntry;
 use super::members::{member_key, MemberStore, StoredMembers};
 use super::tar_layout::padding;
-use super::writer::BundleError;
+use super::writer::{BundleError, WriteOptions};
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -23,8 +23,9 @@ use std::path::{Path, PathBuf};
 const LEVEL: u32 = 6;
 /// Bytes of content per gzip member.
 pub(crate) const CHUNK: usize = 1 << 20;
-/// Files smaller than this are not worth keeping in the member store.
-const MIN_KEPT: u64 = 64 * 1024;
+/// Files smaller than this are not worth keeping in the member store: they
+/// compress in about the time storing them costs (a synced index entry).
+const MIN_KEPT: u64 = 256 * 1024;
 /// Read buffer for copying stored members.
 const COPY_BUFFER: usize = 256 * 1024;
 
@@ -56,15 +57,21 @@ pub(crate) struct Packer<'a, W: Write> {
     out: Hashing<W>,
     output: &'a Path,
     store: Option<&'a dyn MemberStore>,
+    progress: Option<&'a dyn Fn(u64, u64)>,
     keeping: Option<Keeping>,
+    /// Payload bytes packed so far, and in all.
+    done: u64,
+    total: u64,
+    reused: usize,
 }
 
 impl<'a, W: Write> Packer<'a, W> {
-    /// A packer writing to `out` (the file `output`), using `store` if given.
+    /// A packer writing to `out` (the file `output`), with the store and
+    /// progress hook of `options`.
     pub(crate) fn start(
         out: W,
         output: &'a Path,
-        store: Option<&'a dyn MemberStore>,
+        options: WriteOptions<'a>,
     ) -> Result<Self, BundleError> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let pool = OrderedGzip::start(threads, LEVEL).map_err(|e| out_error(output, e))?;
@@ -72,9 +79,25 @@ impl<'a, W: Write> Packer<'a, W> {
             pool,
             out: Hashing::new(out),
             output,
-            store,
+            store: options.store,
+            progress: options.progress,
             keeping: None,
+            done: 0,
+            total: 0,
+            reused: 0,
         })
+    }
+
+    /// Sets the payload bytes expected in all, for progress.
+    pub(crate) fn expect(&mut self, total: u64) {
+        self.total = total;
+    }
+
+    fn advance(&mut self, bytes: u64) {
+        self.done += bytes;
+        if let Some(progress) = self.progress {
+            progress(self.done, self.total);
+        }
     }
 
     /// Compresses tar bytes (headers, small entries, the end marker).
@@ -96,7 +119,10 @@ impl<'a, W: Write> Packer<'a, W> {
         let key = member_key(&entry.sha256, entry.size, LEVEL, CHUNK);
         if let Some(stored) = self.store.and_then(|store| store.find(&key)) {
             let path = path.to_string();
-            return self.push(None, Tag::Copy { path, key, stored });
+            self.reused += 1;
+            self.push(None, Tag::Copy { path, key, stored })?;
+            self.advance(entry.size);
+            return Ok(());
         }
         let keep = self.store.is_some() && entry.size >= MIN_KEPT;
         if keep {
@@ -109,14 +135,15 @@ impl<'a, W: Write> Packer<'a, W> {
         Ok(())
     }
 
-    /// Waits for every member and returns the output's size and SHA-256.
-    pub(crate) fn finish(mut self) -> Result<(u64, String), BundleError> {
+    /// Waits for every member; returns the output's size and SHA-256 and
+    /// how many files were copied from the store.
+    pub(crate) fn finish(mut self) -> Result<(u64, String, usize), BundleError> {
         while let Some((member, tag)) = self.pool.pop(true).map_err(|e| self.out_err(e))? {
             self.emit(member, tag)?;
         }
         let (bytes, sha256, mut out) = self.out.finish();
         out.flush().map_err(|e| out_error(self.output, e))?;
-        Ok((bytes, sha256))
+        Ok((bytes, sha256, self.reused))
     }
 
     /// Reads `source` in chunks, hashing it, and queues the chunks.
@@ -158,6 +185,7 @@ impl<'a, W: Write> Packer<'a, W> {
                 piece.resize(piece.len() + padding(entry.size), 0);
             }
             self.push(Some(piece), Tag::Member)?;
+            self.advance(len);
         }
         let (_, sha256, _) = reader.finish();
         if sha256 != entry.sha256 {

@@ -37,6 +37,8 @@ pub struct WriteSummary {
     pub sha256: String,
     /// Number of payload files packed.
     pub files: usize,
+    /// How many of them were copied compressed from the member store.
+    pub reused: usize,
 }
 
 /// Why a bundle could not be written. The output is untouched in every case.
@@ -127,15 +129,24 @@ pub fn trusted_comment(manifest: &Manifest) -> String {
     .collect()
 }
 
+/// Optional help for [`write_bundle`].
+#[derive(Clone, Copy, Default)]
+pub struct WriteOptions<'a> {
+    /// Where compressed payload is kept and reused by later bundles that
+    /// carry the same files.
+    pub store: Option<&'a dyn MemberStore>,
+    /// Told `(done, total)` payload bytes as packing goes on.
+    pub progress: Option<&'a dyn Fn(u64, u64)>,
+}
+
 /// Writes the bundle for `manifest` to `output`, atomically, signing the
-/// manifest with `key`. With a `store`, compressed payload is kept there and
-/// reused by later bundles that carry the same files.
+/// manifest with `key`.
 pub fn write_bundle(
     manifest: &Manifest,
     payload: &[PayloadFile],
     key: &SecretKey,
     output: &Path,
-    store: Option<&dyn MemberStore>,
+    options: WriteOptions<'_>,
 ) -> Result<WriteSummary, BundleError> {
     let files = match_payload(manifest, payload)?;
     let json = manifest.to_json();
@@ -148,7 +159,8 @@ pub fn write_bundle(
     let mut out = AtomicFile::create(output).map_err(out_err)?;
     let mtime = u64::try_from(manifest.source_date_epoch).unwrap_or(0);
     let mut tar = TarLayout::new(mtime);
-    let mut packer = Packer::start(BufWriter::new(out.file()), output, store)?;
+    let mut packer = Packer::start(BufWriter::new(out.file()), output, options)?;
+    packer.expect(files.values().map(|(entry, _)| entry.size).sum());
     let metadata: [(&str, &[u8]); 3] = [
         (MANIFEST_NAME, &json),
         (SIGNATURE_NAME, signature.as_bytes()),
@@ -164,12 +176,13 @@ pub fn write_bundle(
     }
     tar.end().map_err(out_err)?;
     packer.tar_bytes(tar.take())?;
-    let (bytes, sha256) = packer.finish()?;
+    let (bytes, sha256, reused) = packer.finish()?;
     out.commit(0o644, Overwrite::Replace).map_err(out_err)?;
     Ok(WriteSummary {
         bytes,
         sha256,
         files: files.len(),
+        reused,
     })
 }
 

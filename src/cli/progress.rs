@@ -12,6 +12,7 @@ use std::time::Duration;
 pub struct Progress {
     multi: MultiProgress,
     bars: Mutex<HashMap<String, ProgressBar>>,
+    packing: Mutex<Option<ProgressBar>>,
     bars_enabled: bool,
     quiet: bool,
 }
@@ -28,6 +29,7 @@ impl Progress {
         Progress {
             multi: MultiProgress::with_draw_target(target),
             bars: Mutex::new(HashMap::new()),
+            packing: Mutex::new(None),
             bars_enabled,
             quiet,
         }
@@ -94,6 +96,26 @@ impl Reporter for Progress {
             "downloaded"
         };
         self.line(&format!("  {how} {label}"));
+    }
+
+    fn packing(&self, done: u64, total: u64) {
+        if !self.bars_enabled {
+            return;
+        }
+        let Ok(mut packing) = self.packing.lock() else {
+            return;
+        };
+        let bar = packing.get_or_insert_with(|| {
+            let bar = self.multi.add(ProgressBar::new(total));
+            bar.set_style(Self::bar_style());
+            bar.set_message("packing the bundle");
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        bar.set_position(done);
+        if done >= total {
+            bar.finish_and_clear();
+        }
     }
 
     fn retrying(&self, what: &str, attempt: u32, wait: Duration, reason: &str) {

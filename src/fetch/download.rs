@@ -13,6 +13,7 @@ use super::cache::Cache;
 use super::error::FetchError;
 use super::http::HttpClient;
 use super::partial::{KeyLock, Partial};
+use super::report::Reporter;
 use futures_util::stream::{self, StreamExt};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_RANGE, RANGE};
 use reqwest::StatusCode;
@@ -71,6 +72,11 @@ impl Fetcher {
     /// The cache downloads go to.
     pub fn cache(&self) -> &Cache {
         &self.cache
+    }
+
+    /// Where progress goes.
+    pub fn reporter(&self) -> &dyn Reporter {
+        self.http.reporter().as_ref()
     }
 
     /// Downloads all (at most `jobs` at once), results in input order; cached

@@ -20,6 +20,10 @@ pub trait Reporter: Send + Sync {
     fn download_finished(&self, label: &str, from_cache: bool) {
         let _ = (label, from_cache);
     }
+    /// Packing the bundle: `done` of `total` payload bytes are compressed or copied.
+    fn packing(&self, done: u64, total: u64) {
+        let _ = (done, total);
+    }
     /// A transient failure of `what`: attempt `attempt` follows after `wait`.
     fn retrying(&self, what: &str, attempt: u32, wait: Duration, reason: &str) {
         let _ = (what, attempt, wait, reason);

@@ -2,6 +2,7 @@
 //! minisign, GNU tar and sha256sum.
 
 use super::util::*;
+use ferry::sandbox::github::Catalogue;
 
 const BUNDLE: &str = "kyma-1.0.0-1.3.0.ferry.tar.gz";
 
@@ -316,4 +317,26 @@ fn local_overrides_carry_their_merge_base() {
         second["base_path"],
         "hops/1.1.0/assets/kyma-config-local.yaml"
     );
+}
+
+#[test]
+fn a_warm_rebuild_copies_compressed_payload_from_the_cache() {
+    let world = World::with_catalogue(Catalogue::synthetic(2, 5, 300_000));
+    let profile = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/synthetic.toml");
+    let build =
+        |name: &str| json(&world.bundle("1.0.0", "1.2.0", name, &["--json", "--profile", profile]));
+    let cold = build("cold.tar.gz");
+    let warm = build("warm.tar.gz");
+    // The base release and two hops, five big assets each.
+    assert_eq!(cold["reused_files"], 0);
+    assert_eq!(warm["reused_files"], 15);
+    assert_eq!(cold["sha256"], warm["sha256"]);
+    let cold = std::fs::read(world.path("cold.tar.gz")).unwrap();
+    assert!(cold == std::fs::read(world.path("warm.tar.gz")).unwrap());
+    let listing = tool(world.dir.path(), "tar", &["-tzf", "warm.tar.gz"]);
+    assert!(
+        listing.contains("hops/1.2.0/assets/part-05.yaml"),
+        "{listing}"
+    );
+    assert_success(&world.run(&["verify", "warm.tar.gz", "--pub", "ops.pub"]));
 }

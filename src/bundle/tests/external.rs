@@ -5,7 +5,7 @@
 use super::fixtures::{Fixture, LONG_PATH};
 use crate::bundle::manifest::{MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME};
 use crate::bundle::sign::{load_public_key, load_secret_key, secret_key_is_encrypted, verify};
-use crate::bundle::{verify_bundle, write_bundle};
+use crate::bundle::{verify_bundle, write_bundle, WriteOptions};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -96,7 +96,14 @@ fn minisign_made_unencrypted_key_signs_bundles() {
     let public = load_public_key(&keys.join("k.pub")).unwrap();
     assert_eq!(secret.key_id(), public.key_id());
     let bundle = fx.path("mk.tar.gz");
-    write_bundle(&fx.manifest, &fx.payload, &secret, &bundle, None).unwrap();
+    write_bundle(
+        &fx.manifest,
+        &fx.payload,
+        &secret,
+        &bundle,
+        WriteOptions::default(),
+    )
+    .unwrap();
     let verified = verify_bundle(&bundle, &public).unwrap();
     assert_eq!(verified.signer.key_id, public.key_id());
 }

@@ -170,7 +170,14 @@ impl Fixture {
     /// Writes the bundle to `name` in the fixture's directory.
     pub fn write(&self, name: &str) -> PathBuf {
         let out = self.path(name);
-        crate::bundle::write_bundle(&self.manifest, &self.payload, &self.key, &out, None).unwrap();
+        crate::bundle::write_bundle(
+            &self.manifest,
+            &self.payload,
+            &self.key,
+            &out,
+            crate::bundle::WriteOptions::default(),
+        )
+        .unwrap();
         out
     }
 

@@ -3,7 +3,9 @@
 
 use super::fixtures::{sha256, Fixture};
 use crate::bundle::manifest::SUMS_NAME;
-use crate::bundle::{verify_bundle, write_bundle, BundleError, MemberStore, StoredMembers};
+use crate::bundle::{
+    verify_bundle, write_bundle, BundleError, MemberStore, StoredMembers, WriteOptions,
+};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Read;
@@ -59,6 +61,14 @@ impl MemberStore for DirStore {
 
     fn forget(&self, key: &str) {
         self.index.borrow_mut().remove(key);
+    }
+}
+
+/// Options that use `store`.
+fn with(store: &DirStore) -> WriteOptions<'_> {
+    WriteOptions {
+        store: Some(store),
+        progress: None,
     }
 }
 
@@ -140,14 +150,25 @@ fn stored_members_are_reused_without_reading_the_files_again() {
     let plain = fx.write("plain.tar.gz");
     let store = DirStore::new();
     let first = fx.path("first.tar.gz");
-    write_bundle(&fx.manifest, &fx.payload, &fx.key, &first, Some(&store)).unwrap();
+    write_bundle(&fx.manifest, &fx.payload, &fx.key, &first, with(&store)).unwrap();
     // Only the two big files are worth keeping.
     assert_eq!(store.stored().len(), 2);
     // Gone from disk: the next bundle can only have copied them.
     std::fs::remove_file(&fx.payload[0].source).unwrap();
     std::fs::remove_file(&fx.payload[1].source).unwrap();
     let second = fx.path("second.tar.gz");
-    let summary = write_bundle(&fx.manifest, &fx.payload, &fx.key, &second, Some(&store)).unwrap();
+    let seen = RefCell::new(Vec::new());
+    let progress = |done, total| seen.borrow_mut().push((done, total));
+    let options = WriteOptions {
+        progress: Some(&progress),
+        ..with(&store)
+    };
+    let summary = write_bundle(&fx.manifest, &fx.payload, &fx.key, &second, options).unwrap();
+    assert_eq!(summary.reused, 2);
+    let seen = seen.into_inner();
+    let total: u64 = fx.files.iter().map(|(_, d)| d.len() as u64).sum();
+    assert_eq!(seen.last(), Some(&(total, total)));
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
 
     let bytes = std::fs::read(&second).unwrap();
     assert!(bytes == std::fs::read(&plain).unwrap());
@@ -161,19 +182,19 @@ fn damaged_stored_members_fail_the_bundle_and_are_dropped() {
     let fx = big_fixture();
     let store = DirStore::new();
     let good = fx.path("good.tar.gz");
-    write_bundle(&fx.manifest, &fx.payload, &fx.key, &good, Some(&store)).unwrap();
+    write_bundle(&fx.manifest, &fx.payload, &fx.key, &good, with(&store)).unwrap();
     let damaged = store.stored()[0].clone();
     let mut bytes = std::fs::read(&damaged.path).unwrap();
     bytes[100] ^= 0x55;
     std::fs::write(&damaged.path, bytes).unwrap();
 
     let out = fx.path("out.tar.gz");
-    let err = write_bundle(&fx.manifest, &fx.payload, &fx.key, &out, Some(&store)).unwrap_err();
+    let err = write_bundle(&fx.manifest, &fx.payload, &fx.key, &out, with(&store)).unwrap_err();
     assert!(matches!(err, BundleError::DamagedMembers { .. }), "{err}");
     assert!(err.to_string().contains("run the command again"), "{err}");
     assert!(!out.exists(), "no partial bundle is left behind");
     assert_eq!(store.stored().len(), 1, "the damaged entry is forgotten");
 
-    write_bundle(&fx.manifest, &fx.payload, &fx.key, &out, Some(&store)).unwrap();
+    write_bundle(&fx.manifest, &fx.payload, &fx.key, &out, with(&store)).unwrap();
     assert!(std::fs::read(&out).unwrap() == std::fs::read(&good).unwrap());
 }

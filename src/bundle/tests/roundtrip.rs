@@ -4,7 +4,7 @@ use super::fixtures::{sha256, Fixture, LONG_PATH};
 use crate::bundle::manifest::{MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME};
 use crate::bundle::{
     read_payload_file, read_unverified, trusted_comment, verify_and_extract, verify_bundle,
-    write_bundle, VerifyError,
+    write_bundle, VerifyError, WriteOptions,
 };
 
 #[test]
@@ -27,11 +27,25 @@ fn same_inputs_give_identical_bytes_and_summary_describes_them() {
     let fx = Fixture::new();
     let one = fx.path("one.tar.gz");
     let two = fx.path("two.tar.gz");
-    let first = write_bundle(&fx.manifest, &fx.payload, &fx.key, &one, None).unwrap();
+    let first = write_bundle(
+        &fx.manifest,
+        &fx.payload,
+        &fx.key,
+        &one,
+        WriteOptions::default(),
+    )
+    .unwrap();
     // Payload order must not matter.
     let mut reversed = fx.payload.clone();
     reversed.reverse();
-    let second = write_bundle(&fx.manifest, &reversed, &fx.key, &two, None).unwrap();
+    let second = write_bundle(
+        &fx.manifest,
+        &reversed,
+        &fx.key,
+        &two,
+        WriteOptions::default(),
+    )
+    .unwrap();
     let (a, b) = (std::fs::read(&one).unwrap(), std::fs::read(&two).unwrap());
     assert_eq!(a, b);
     assert_eq!(first, second);

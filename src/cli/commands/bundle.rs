@@ -51,6 +51,7 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
             "bytes": summary.bytes,
             "sha256": summary.sha256,
             "files": summary.files,
+            "reused_files": summary.reused,
             "payload_bytes": manifest.payload_size(),
             "from": manifest.from,
             "to": manifest.to,
@@ -70,6 +71,12 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
             .collect::<Vec<_>>()
             .join(" -> ")
     );
+    if summary.reused > 0 {
+        println!(
+            "{} of the files were already compressed in the cache",
+            summary.reused
+        );
+    }
     println!("sha256 {}", summary.sha256);
     Ok(())
 }
