@@ -381,6 +381,17 @@ Example:
   ferry sandbox github --listen 127.0.0.1:8080 &
   ferry --github-api http://127.0.0.1:8080 plan --from 1.0.0 --to 1.3.0")]
     Github(SandboxGithubArgs),
+
+    /// Serve a simulated Kubernetes API (a Kyma 1.x cluster) until Ctrl-C.
+    #[command(after_help = "\
+The simulator is in memory: restarting it resets the cluster. Its busy time (wall time with a
+request in service) is served as JSON at /ferry-sandbox/stats, for benchmarks.
+
+Example:
+  ferry sandbox kube --listen 127.0.0.1:8443 --kubeconfig sim.kubeconfig --kyma-version 1.0.0 &
+  kubectl --kubeconfig sim.kubeconfig get ns
+  ferry apply kyma.ferry.tar.gz --pub ops.pub --kubeconfig sim.kubeconfig")]
+    Kube(SandboxKubeArgs),
 }
 
 /// `ferry sandbox github`.
@@ -398,4 +409,35 @@ pub struct SandboxGithubArgs {
     /// (for benchmarks, with `--profile benches/synthetic.toml`).
     #[arg(long, value_delimiter = ',', value_name = "HOPS,ASSETS,BYTES")]
     pub synthetic: Option<Vec<u64>>,
+    /// Serve a generated release set `ferry-bench/synthetic` whose assets
+    /// apply to `ferry sandbox kube`: releases 1.0.0 to 1.HOPS.0, each with
+    /// objects.yaml (OBJECTS objects), installer.yaml and installation.yaml
+    /// (for the apply benchmark, with `--profile benches/synthetic-apply.toml`).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "HOPS,OBJECTS",
+        conflicts_with = "synthetic"
+    )]
+    pub synthetic_objects: Option<Vec<u64>>,
+}
+
+/// `ferry sandbox kube`.
+#[derive(Debug, Args)]
+pub struct SandboxKubeArgs {
+    /// Address to listen on (plain HTTP).
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub listen: SocketAddr,
+    /// Write a kubeconfig for the simulator here (context `ferry-sim`).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: PathBuf,
+    /// Seed an installed Kyma at this version (default: an empty cluster).
+    #[arg(long, value_name = "VERSION")]
+    pub kyma_version: Option<String>,
+    /// How long one simulated Kyma installation takes, in milliseconds.
+    #[arg(long, default_value_t = 200, value_name = "MS")]
+    pub installer_delay_ms: u64,
+    /// Kubernetes version to simulate, MAJOR.MINOR (decides the served APIs).
+    #[arg(long, default_value = "1.16", value_name = "MAJOR.MINOR")]
+    pub kubernetes: String,
 }

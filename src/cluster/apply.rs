@@ -1,7 +1,8 @@
 //! `Applier`: server-side apply (field manager `ferry`, forced) of a batch of
 //! objects with any kinds, CRDs first and waited on until Established, with
 //! ONE discovery snapshot that grows only when a CRD defines new kinds;
-//! dry runs; and the report of what changed.
+//! dry runs; and the report of what changed. Objects go concurrently, in
+//! the waves `order` decides.
 //!
 //! Deleting lives in `delete`, preflight hints in `preflight`, discovery in
 //! `catalog`. Which files a hop applies, and in which order, is `upgrade`'s job.
@@ -10,10 +11,12 @@ use super::catalog::{Catalog, Resolved};
 use super::compare::would_change;
 use super::crd::{defined_kinds, is_crd, is_established, type_of, DefinedKind};
 use super::error::{describe, ClusterError};
+use super::order::waves;
 use super::preflight::{self, Unservable};
 use super::retry::Retry;
-use super::seen::{Fingerprint, Seen};
+use super::seen::{list, Fingerprint, Seen};
 use super::wait::wait_until;
+use futures_util::{stream, StreamExt, TryStreamExt};
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::GroupVersion;
 use kube::ResourceExt;
@@ -27,6 +30,9 @@ pub const FIELD_MANAGER: &str = "ferry";
 
 /// How long a new CRD may take to become Established, by default.
 const CRD_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Server-side applies (and lists) in flight at once within one wave.
+const IN_FLIGHT: usize = 16;
 
 /// How long discovery may lag behind an Established CRD.
 const DISCOVERY_LAG: Duration = Duration::from_secs(10);
@@ -160,13 +166,19 @@ impl Applier {
             })
     }
 
-    /// Server-side apply (field manager "ferry", force) of every object in
-    /// order, except that CRDs in the batch go first and are waited on until
-    /// Established, then discovery learns their kinds so CRs of them resolve.
-    /// Objects of namespaced kinds without a namespace get
-    /// `default_namespace`. `dry_run` sends dryRun=All (nothing changes) and
-    /// reports what would change; CRs of CRDs the cluster does not have yet
-    /// are reported as would-be-created without a request.
+    /// Server-side apply (field manager "ferry", force) of every object.
+    /// CRDs in the batch go first, one by one, and are waited on until
+    /// Established, then discovery learns their kinds so CRs of them
+    /// resolve. The other objects go in waves (see `order`: Namespaces, then
+    /// most kinds, then bindings, then webhooks), up to `IN_FLIGHT` requests
+    /// at once within a wave. The report lists the CRDs, then the other
+    /// objects, each in input order. The first failure (in input order
+    /// within its wave) stops the batch and is returned; requests already
+    /// in flight may have landed. Objects of namespaced kinds without a
+    /// namespace get `default_namespace`. `dry_run` sends dryRun=All
+    /// (nothing changes) and reports what would change; CRs of CRDs the
+    /// cluster does not have yet, and objects in namespaces the batch would
+    /// create, are reported as would-be-created without a request.
     pub async fn apply(
         &mut self,
         objects: &[DynamicObject],
@@ -179,11 +191,18 @@ impl Applier {
         let mut report = Vec::with_capacity(objects.len());
         let mut pending = Vec::new();
         for crd in &crds {
+            if !dry_run {
+                self.fetch_lists(&mut seen, &[crd], default_namespace)
+                    .await?;
+            }
             let (applied, result) = self
-                .apply_one(crd, default_namespace, dry_run, &mut seen)
+                .apply_one(crd, default_namespace, dry_run, &seen)
                 .await?;
-            if !dry_run && !is_established(&result) {
-                pending.push(result);
+            if !dry_run {
+                self.record(&mut seen, &applied, &result);
+                if !is_established(&result) {
+                    pending.push(result);
+                }
             }
             report.push(applied);
         }
@@ -194,29 +213,96 @@ impl Applier {
             }
             self.learn(&defined).await?;
         }
+        let mut done: Vec<Option<Applied>> = vec![None; rest.len()];
         let mut new_namespaces = HashSet::new();
-        for object in rest {
-            let skipped = dry_run
-                .then(|| self.unsendable(object, &defined, &new_namespaces, default_namespace))
-                .flatten();
-            let applied = match skipped {
-                Some(applied) => applied,
-                None => {
-                    self.apply_one(object, default_namespace, dry_run, &mut seen)
-                        .await?
-                        .0
-                }
-            };
-            if dry_run
-                && applied.api_version == "v1"
-                && applied.kind == "Namespace"
-                && applied.change == Change::Created
-            {
-                new_namespaces.insert(applied.name.clone());
+        for wave in waves(&rest) {
+            let members: Vec<&DynamicObject> = wave.iter().map(|&i| rest[i]).collect();
+            if !dry_run {
+                self.fetch_lists(&mut seen, &members, default_namespace)
+                    .await?;
             }
-            report.push(applied);
+            let (seen_now, new_now, defined) = (&seen, &new_namespaces, &defined);
+            let this = &*self;
+            let results: Vec<(Applied, Option<DynamicObject>)> =
+                stream::iter(members.into_iter().map(|object| async move {
+                    let skipped = dry_run
+                        .then(|| this.unsendable(object, defined, new_now, default_namespace))
+                        .flatten();
+                    match skipped {
+                        Some(applied) => Ok((applied, None)),
+                        None => this
+                            .apply_one(object, default_namespace, dry_run, seen_now)
+                            .await
+                            .map(|(applied, result)| (applied, Some(result))),
+                    }
+                }))
+                .buffered(IN_FLIGHT)
+                .try_collect()
+                .await?;
+            for (&i, (applied, result)) in wave.iter().zip(results) {
+                if let (false, Some(result)) = (dry_run, &result) {
+                    self.record(&mut seen, &applied, result);
+                }
+                if dry_run
+                    && applied.api_version == "v1"
+                    && applied.kind == "Namespace"
+                    && applied.change == Change::Created
+                {
+                    new_namespaces.insert(applied.name.clone());
+                }
+                done[i] = Some(applied);
+            }
         }
+        report.extend(done.into_iter().flatten());
         Ok(report)
+    }
+
+    /// Lists, up to `IN_FLIGHT` at once, the existing objects of every
+    /// resource and namespace of `objects` that `seen` does not know yet.
+    async fn fetch_lists(
+        &self,
+        seen: &mut Seen,
+        objects: &[&DynamicObject],
+        default_namespace: &str,
+    ) -> Result<(), ClusterError> {
+        let mut wanted: Vec<(&Resolved, Option<String>)> = Vec::new();
+        for object in objects {
+            let (api_version, kind) = type_of(object);
+            // An unservable object fails when it is applied, in its turn.
+            let Some(resolved) = self.catalog.resolve(api_version, kind) else {
+                continue;
+            };
+            let ns = resolved.namespaced.then(|| {
+                object
+                    .namespace()
+                    .unwrap_or_else(|| default_namespace.to_string())
+            });
+            let new = seen.needs(resolved, ns.as_deref())
+                && !wanted
+                    .iter()
+                    .any(|(r, n)| std::ptr::eq(*r, resolved) && *n == ns);
+            if new {
+                wanted.push((resolved, ns));
+            }
+        }
+        let lists: Vec<_> = stream::iter(wanted.iter().map(|(resolved, ns)| async move {
+            let api = self.api_of(resolved, ns.as_deref());
+            list(&api, resolved, ns.as_deref()).await
+        }))
+        .buffered(IN_FLIGHT)
+        .try_collect()
+        .await?;
+        for ((resolved, ns), listed) in wanted.iter().zip(lists) {
+            seen.insert(resolved, ns.as_deref(), listed);
+        }
+        Ok(())
+    }
+
+    /// Remembers in `seen` the state an apply returned.
+    fn record(&self, seen: &mut Seen, applied: &Applied, result: &DynamicObject) {
+        if let Some(resolved) = self.catalog.resolve(&applied.api_version, &applied.kind) {
+            seen.record(resolved, applied.namespace.as_deref(), result);
+        }
     }
 
     /// In a dry run, the would-create line of an object the server cannot
@@ -265,7 +351,7 @@ impl Applier {
         object: &DynamicObject,
         default_namespace: &str,
         dry_run: bool,
-        seen: &mut Seen,
+        seen: &Seen,
     ) -> Result<(Applied, DynamicObject), ClusterError> {
         let (api_version, kind) = type_of(object);
         let name = object.name_any();
@@ -296,7 +382,7 @@ impl Applier {
                 None,
             )
         } else {
-            (None, seen.before(&api, resolved, ns, &name).await?)
+            (None, seen.before(resolved, ns, &name))
         };
         let patch = Patch::Apply(&body);
         let result = Retry::DEFAULT
@@ -319,9 +405,6 @@ impl Applier {
             (None, Some(_)) => Change::Configured,
             (None, None) => Change::Created,
         };
-        if !dry_run {
-            seen.record(resolved, ns, &result);
-        }
         let applied = Applied {
             api_version: api_version.to_string(),
             kind: kind.to_string(),

@@ -20,6 +20,7 @@ pub mod connect;
 mod crd;
 mod delete;
 pub mod error;
+mod order;
 pub mod preflight;
 pub mod retry;
 mod seen;

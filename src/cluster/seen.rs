@@ -57,57 +57,82 @@ pub(crate) struct Seen {
     lists: HashMap<(String, String, Option<String>), HashMap<String, Fingerprint>>,
 }
 
+/// Which list an object belongs to: resource group, plural and namespace.
+type ListKey = (String, String, Option<String>);
+
+fn list_key(resolved: &Resolved, namespace: Option<&str>) -> ListKey {
+    (
+        resolved.resource.group.clone(),
+        resolved.resource.plural.clone(),
+        namespace.map(String::from),
+    )
+}
+
 impl Seen {
-    /// The object's fingerprint before the apply (None: absent).
-    pub async fn before(
+    /// True when the list `before` needs for `resolved` in `namespace` is
+    /// not fetched yet.
+    pub fn needs(&self, resolved: &Resolved, namespace: Option<&str>) -> bool {
+        !self.lists.contains_key(&list_key(resolved, namespace))
+    }
+
+    /// Adds a list fetched by `list`.
+    pub fn insert(
         &mut self,
-        api: &Api<DynamicObject>,
+        resolved: &Resolved,
+        namespace: Option<&str>,
+        listed: HashMap<String, Fingerprint>,
+    ) {
+        self.lists.insert(list_key(resolved, namespace), listed);
+    }
+
+    /// The object's fingerprint before the apply (None: absent, or its list
+    /// was never fetched).
+    pub fn before(
+        &self,
         resolved: &Resolved,
         namespace: Option<&str>,
         name: &str,
-    ) -> Result<Option<Fingerprint>, ClusterError> {
-        let key = (
-            resolved.resource.group.clone(),
-            resolved.resource.plural.clone(),
-            namespace.map(String::from),
-        );
-        if !self.lists.contains_key(&key) {
-            let params = ListParams::default();
-            let list = Retry::DEFAULT
-                .run(|| api.list_metadata(&params))
-                .await
-                .map_err(|source| ClusterError::Api {
-                    action: "list",
-                    object: match namespace {
-                        Some(ns) => format!("{} in namespace {ns}", resolved.resource.plural),
-                        None => resolved.resource.plural.clone(),
-                    },
-                    source,
-                })?;
-            let versions = list
-                .items
-                .into_iter()
-                .filter_map(|m| {
-                    let fingerprint = Fingerprint::of(&m.metadata);
-                    Some((m.metadata.name?, fingerprint))
-                })
-                .collect();
-            self.lists.insert(key.clone(), versions);
-        }
-        Ok(self.lists.get(&key).and_then(|l| l.get(name)).cloned())
+    ) -> Option<Fingerprint> {
+        self.lists
+            .get(&list_key(resolved, namespace))
+            .and_then(|l| l.get(name))
+            .cloned()
     }
 
     /// Remembers the state an apply returned.
     pub fn record(&mut self, resolved: &Resolved, namespace: Option<&str>, result: &DynamicObject) {
-        let key = (
-            resolved.resource.group.clone(),
-            resolved.resource.plural.clone(),
-            namespace.map(String::from),
-        );
-        if let Some(list) = self.lists.get_mut(&key) {
+        if let Some(list) = self.lists.get_mut(&list_key(resolved, namespace)) {
             list.insert(result.name_any(), Fingerprint::of(&result.metadata));
         }
     }
+}
+
+/// The fingerprints of every object of `api` (`resolved` in `namespace`), by name.
+pub(crate) async fn list(
+    api: &Api<DynamicObject>,
+    resolved: &Resolved,
+    namespace: Option<&str>,
+) -> Result<HashMap<String, Fingerprint>, ClusterError> {
+    let params = ListParams::default();
+    let list = Retry::DEFAULT
+        .run(|| api.list_metadata(&params))
+        .await
+        .map_err(|source| ClusterError::Api {
+            action: "list",
+            object: match namespace {
+                Some(ns) => format!("{} in namespace {ns}", resolved.resource.plural),
+                None => resolved.resource.plural.clone(),
+            },
+            source,
+        })?;
+    Ok(list
+        .items
+        .into_iter()
+        .filter_map(|m| {
+            let fingerprint = Fingerprint::of(&m.metadata);
+            Some((m.metadata.name?, fingerprint))
+        })
+        .collect())
 }
 
 #[cfg(test)]

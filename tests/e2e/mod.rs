@@ -5,4 +5,5 @@ mod faults;
 mod mirror;
 mod plan;
 mod resume;
+mod sandbox;
 mod util;

@@ -35,5 +35,6 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Status(args) => status::run(&globals, &args).await,
         Command::Demo(args) => demo::run(&globals, &args).await,
         Command::Sandbox(SandboxCommand::Github(args)) => sandbox::run_github(&args).await,
+        Command::Sandbox(SandboxCommand::Kube(args)) => sandbox::run_kube(&args).await,
     }
 }

@@ -1,16 +1,21 @@
-//! `ferry sandbox github`: the GitHub simulator as a long-running server.
+//! `ferry sandbox github` and `ferry sandbox kube`: the simulators as
+//! long-running servers (parsing their size and fault options here; the
+//! simulators themselves live in `crate::sandbox`).
 
-use crate::cli::args::SandboxGithubArgs;
+use crate::cli::args::{SandboxGithubArgs, SandboxKubeArgs};
 use crate::cli::exit::UsageError;
 use crate::sandbox::github::{Catalogue, Faults, GitHubSim};
-use anyhow::Result;
+use crate::sandbox::kube::{ClusterConfig, KubeSim};
+use anyhow::{Context, Result};
+use std::time::Duration;
 
 /// Serves until Ctrl-C.
 pub async fn run_github(args: &SandboxGithubArgs) -> Result<()> {
     let faults = parse_faults(&args.faults)?;
-    let catalogue = match &args.synthetic {
-        Some(sizes) => synthetic(sizes)?,
-        None => Catalogue::kyma(),
+    let catalogue = match (&args.synthetic, &args.synthetic_objects) {
+        (Some(sizes), _) => synthetic(sizes)?,
+        (None, Some(sizes)) => synthetic_objects(sizes)?,
+        (None, None) => Catalogue::kyma(),
     };
     let repo = format!("{}/{}", catalogue.owner, catalogue.repo);
     let sim = GitHubSim::start_on(args.listen, catalogue).await?;
@@ -23,6 +28,50 @@ pub async fn run_github(args: &SandboxGithubArgs) -> Result<()> {
     tokio::signal::ctrl_c().await?;
     sim.shutdown();
     Ok(())
+}
+
+/// Serves the Kubernetes simulator until Ctrl-C.
+pub async fn run_kube(args: &SandboxKubeArgs) -> Result<()> {
+    let config = ClusterConfig {
+        kubernetes: kubernetes_version(&args.kubernetes)?,
+        kyma_version: args.kyma_version.clone(),
+        installer_delay: Duration::from_millis(args.installer_delay_ms),
+        ..ClusterConfig::default()
+    };
+    let sim = KubeSim::start_on(args.listen, config).await?;
+    sim.write_kubeconfig(&args.kubeconfig, "ferry-sim")
+        .with_context(|| {
+            format!(
+                "cannot write the kubeconfig {}; pass a writable --kubeconfig path",
+                args.kubeconfig.display()
+            )
+        })?;
+    println!(
+        "simulated Kubernetes {} API at {} (kubeconfig {})",
+        args.kubernetes,
+        sim.base_url(),
+        args.kubeconfig.display()
+    );
+    println!(
+        "try: kubectl --kubeconfig {} get ns",
+        args.kubeconfig.display()
+    );
+    tokio::signal::ctrl_c().await?;
+    sim.shutdown();
+    Ok(())
+}
+
+/// `MAJOR.MINOR` of `--kubernetes`.
+fn kubernetes_version(text: &str) -> Result<(u32, u32)> {
+    let parsed = text
+        .split_once('.')
+        .and_then(|(major, minor)| Some((major.parse().ok()?, minor.parse().ok()?)));
+    parsed.ok_or_else(|| {
+        UsageError(format!(
+            "--kubernetes takes MAJOR.MINOR (e.g. 1.16), not `{text}`"
+        ))
+        .into()
+    })
 }
 
 /// The synthetic catalogue of `--synthetic HOPS,ASSETS,BYTES`.
@@ -44,6 +93,23 @@ fn synthetic(sizes: &[u64]) -> Result<Catalogue> {
         return Err(usage().into());
     }
     Ok(Catalogue::synthetic(hops, assets, bytes))
+}
+
+/// The synthetic catalogue of `--synthetic-objects HOPS,OBJECTS`.
+fn synthetic_objects(sizes: &[u64]) -> Result<Catalogue> {
+    let usage = || {
+        UsageError("--synthetic-objects takes HOPS,OBJECTS: two whole numbers of at least 1 (e.g. 10,2000)".to_string())
+    };
+    let [hops, objects] = sizes else {
+        return Err(usage().into());
+    };
+    let (Ok(hops), Ok(objects)) = (u32::try_from(*hops), usize::try_from(*objects)) else {
+        return Err(usage().into());
+    };
+    if hops == 0 || objects == 0 {
+        return Err(usage().into());
+    }
+    Ok(Catalogue::synthetic_objects(hops, objects))
 }
 
 fn parse_faults(names: &[String]) -> Result<Faults> {
@@ -69,6 +135,28 @@ fn parse_faults(names: &[String]) -> Result<Faults> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn synthetic_object_sizes_build_the_catalogue_or_are_a_usage_error() {
+        let c = synthetic_objects(&[2, 30]).unwrap();
+        assert_eq!(c.releases.len(), 3);
+        assert!(c.releases.iter().all(|r| r.assets.len() == 3));
+        for bad in [&[0, 5][..], &[2, 0], &[2], &[2, 5, 5], &[u64::MAX, 5]] {
+            let err = synthetic_objects(bad).unwrap_err();
+            assert!(err.is::<UsageError>(), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn kubernetes_versions_parse_or_are_a_usage_error() {
+        assert_eq!(kubernetes_version("1.16").unwrap(), (1, 16));
+        for bad in ["1", "1.x", "", "v1.16"] {
+            assert!(
+                kubernetes_version(bad).unwrap_err().is::<UsageError>(),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn synthetic_sizes_build_the_catalogue_or_are_a_usage_error() {

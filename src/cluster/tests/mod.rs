@@ -4,6 +4,7 @@
 //! retries of transient failures (`faults.rs`).
 
 mod apply;
+mod concurrency;
 mod connect;
 mod delete;
 mod faults;

@@ -24,6 +24,7 @@ mod repo_files;
 mod sha1;
 mod storage;
 mod synthetic;
+mod synthetic_objects;
 #[cfg(test)]
 mod tests;
 
@@ -31,6 +32,9 @@ pub use catalogue::{fake_commit, Catalogue, SimAsset, SimBranch, SimRelease, Sim
 pub use faults::{Faults, RequestKind, RequestRecord};
 pub use kyma::{asset_content, asset_names, GUIDES_DIR, TILLER_PATH};
 pub use synthetic::{synthetic_asset_name, synthetic_yaml, SYNTHETIC_OWNER, SYNTHETIC_REPO};
+pub use synthetic_objects::{
+    synthetic_objects_yaml, INSTALLATION_ASSET, INSTALLER_ASSET, OBJECTS_ASSET,
+};
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -98,42 +98,54 @@ impl Catalogue {
     /// bytes. No branches, so no migration guides. For benchmarks: plan it
     /// with `benches/synthetic.toml`.
     pub fn synthetic(hops: u32, assets_per_hop: u32, asset_bytes: usize) -> Catalogue {
-        let mut c = Catalogue {
-            owner: SYNTHETIC_OWNER.to_string(),
-            repo: SYNTHETIC_REPO.to_string(),
-            default_branch: "main".to_string(),
-            ..Catalogue::default()
-        };
-        for minor in 0..=u64::from(hops) {
-            let tag = format!("1.{minor}.0");
-            let id = 1_000 * (minor + 1);
-            let day = minor % 28 + 1;
-            let month = (minor / 28) % 12 + 1;
-            let published_at = format!("2024-{month:02}-{day:02}T10:00:00Z");
-            let assets = (1..=assets_per_hop)
+        synthetic_releases(hops, |tag| {
+            (1..=assets_per_hop)
                 .map(|i| {
                     let name = synthetic_asset_name(i);
                     let content = synthetic_yaml(&format!("{tag}/{name}"), asset_bytes);
-                    SimAsset::yaml(
-                        id + u64::from(i),
-                        name,
-                        Bytes::from(content),
-                        published_at.clone(),
-                    )
+                    (name, content)
                 })
-                .collect();
-            c.add_release(SimRelease {
-                id,
-                tag: tag.clone(),
-                name: tag.clone(),
-                prerelease: false,
-                draft: false,
-                published_at: published_at.clone(),
-                body: format!("Synthetic release {tag}."),
-                target_commitish: "main".to_string(),
-                assets,
-            });
-        }
-        c
+                .collect()
+        })
     }
+}
+
+/// The synthetic repository with releases `1.0.0` ... `1.{hops}.0`, each
+/// carrying the (name, content) assets `assets(tag)` returns.
+pub(super) fn synthetic_releases(
+    hops: u32,
+    assets: impl Fn(&str) -> Vec<(String, Vec<u8>)>,
+) -> Catalogue {
+    let mut c = Catalogue {
+        owner: SYNTHETIC_OWNER.to_string(),
+        repo: SYNTHETIC_REPO.to_string(),
+        default_branch: "main".to_string(),
+        ..Catalogue::default()
+    };
+    for minor in 0..=u64::from(hops) {
+        let tag = format!("1.{minor}.0");
+        let id = 1_000 * (minor + 1);
+        let day = minor % 28 + 1;
+        let month = (minor / 28) % 12 + 1;
+        let published_at = format!("2024-{month:02}-{day:02}T10:00:00Z");
+        let assets = assets(&tag)
+            .into_iter()
+            .zip(id + 1..)
+            .map(|((name, content), asset_id)| {
+                SimAsset::yaml(asset_id, name, Bytes::from(content), published_at.clone())
+            })
+            .collect();
+        c.add_release(SimRelease {
+            id,
+            tag: tag.clone(),
+            name: tag.clone(),
+            prerelease: false,
+            draft: false,
+            published_at: published_at.clone(),
+            body: format!("Synthetic release {tag}."),
+            target_commitish: "main".to_string(),
+            assets,
+        });
+    }
+    c
 }

@@ -46,6 +46,7 @@ impl Query {
 
 /// Every request enters here.
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let _in_service = shared.busy.enter();
     let (parts, body) = req.into_parts();
     let path_and_query = parts
         .uri

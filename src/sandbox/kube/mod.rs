@@ -15,6 +15,7 @@
 //! JSON, which is what kubectl and kube-rs send, apply patches included.
 
 mod apply;
+mod busy;
 mod controller;
 mod convert;
 mod discovery;
@@ -38,8 +39,9 @@ mod watch;
 #[cfg(test)]
 mod tests;
 
+pub use busy::BusyStats;
 use serde_json::Value;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -121,6 +123,8 @@ pub(crate) struct Shared {
     pub state: Mutex<State>,
     /// Flips to true when the simulator stops: open watches end.
     pub closing: tokio::sync::watch::Sender<bool>,
+    /// Time spent serving requests.
+    pub busy: busy::Busy,
 }
 
 impl Shared {
@@ -140,8 +144,18 @@ pub struct KubeSim {
 impl KubeSim {
     /// Seeds the cluster and serves it on `127.0.0.1:0`.
     pub async fn start(config: ClusterConfig) -> std::io::Result<KubeSim> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
+        KubeSim::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), config).await
+    }
+
+    /// Seeds the cluster and serves it on `addr` (for `ferry sandbox kube`).
+    pub async fn start_on(addr: SocketAddr, config: ClusterConfig) -> std::io::Result<KubeSim> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let bound = listener.local_addr()?;
+        let addr = if bound.ip().is_unspecified() {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, bound.port()))
+        } else {
+            bound
+        };
         let token = objects::random_hex(addr.port() as u64, 32);
         let mut state = State {
             store: Store::new(),
@@ -162,6 +176,7 @@ impl KubeSim {
             token,
             state: Mutex::new(state),
             closing: tokio::sync::watch::channel(false).0,
+            busy: busy::Busy::default(),
         });
         let app = router::router(shared.clone());
         let server = tokio::spawn(async move {
@@ -250,6 +265,12 @@ impl KubeSim {
     /// Mutating requests (POST/PUT/PATCH/DELETE) answered 2xx, dry runs excluded.
     pub fn mutations(&self) -> u64 {
         self.shared.lock().mutations
+    }
+
+    /// How long the server has been busy handling requests so far (also
+    /// served as JSON at `GET /ferry-sandbox/stats`).
+    pub fn busy(&self) -> BusyStats {
+        self.shared.busy.stats()
     }
 
     /// Every request served so far.

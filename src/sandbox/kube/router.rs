@@ -3,7 +3,9 @@
 //! single axum fallback handler. What each route does is left to `handlers`.
 
 use super::Shared;
-use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
 use std::sync::Arc;
 
 /// A resource path, before it is resolved against the served resources.
@@ -90,9 +92,19 @@ pub(crate) fn route(path: &str) -> Route {
     }
 }
 
-/// The axum app: every request goes through `handlers::handle`.
+/// Where the simulator serves its own figures (not a Kubernetes path).
+pub(crate) const STATS_PATH: &str = "/ferry-sandbox/stats";
+
+/// `GET /ferry-sandbox/stats`: the busy-time figures as JSON.
+async fn stats(State(shared): State<Arc<Shared>>) -> Json<super::BusyStats> {
+    Json(shared.busy.stats())
+}
+
+/// The axum app: every request goes through `handlers::handle`, except the
+/// simulator's own figures at `STATS_PATH` (not counted in them).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
+        .route(STATS_PATH, get(stats))
         .fallback(super::handlers::handle)
         .with_state(shared)
 }

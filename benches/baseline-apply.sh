@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The apply baseline: what an operator would script instead of `ferry apply`.
+# For every hop of an extracted bundle, in order, one
+# `kubectl apply --server-side --force-conflicts` of the same files ferry's
+# recipe applies (objects, installer, installation).
+#
+#   benches/baseline-apply.sh KUBECONFIG EXTRACTED_BUNDLE_DIR KUBECTL_CACHE_DIR
+set -euo pipefail
+
+kubeconfig=$1 dir=$2 cache=$3
+for hop in $(ls "$dir/hops" | sort -V); do
+    assets=$dir/hops/$hop/assets
+    kubectl --kubeconfig "$kubeconfig" --cache-dir "$cache" apply --server-side --force-conflicts \
+        -f "$assets/objects.yaml" -f "$assets/installer.yaml" -f "$assets/installation.yaml" >/dev/null
+done
