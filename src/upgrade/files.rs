@@ -1,5 +1,7 @@
 //! A hop's steps with their files read from the verified, extracted bundle:
-//! which objects each step applies, for the chosen variant.
+//! which objects each step applies, for the chosen variant. Hops are loaded
+//! one at a time ([`StepLoader`]), so memory holds one hop's objects, never
+//! the whole bundle's.
 
 use crate::bundle::manifest::Hop;
 use crate::cluster::yaml::parse_documents;
@@ -80,6 +82,27 @@ fn json_objects(root: &Path, path: &str) -> Result<Vec<serde_json::Value>, LoadE
             })
         })
         .collect()
+}
+
+/// Loads the steps of the remaining hops, one hop at a time.
+pub struct StepLoader {
+    /// Where the bundle is extracted.
+    pub root: std::path::PathBuf,
+    /// The variant being installed.
+    pub variant: Variant,
+    /// The first hop only waits: its install is already running.
+    pub first_only_waits: bool,
+}
+
+impl StepLoader {
+    /// The steps of `hop`, which is at `position` among the remaining hops.
+    pub fn load(&self, position: usize, hop: &Hop) -> Result<Vec<LoadedStep>, LoadError> {
+        let mut steps = load_steps(&self.root, hop, self.variant)?;
+        if position == 0 && self.first_only_waits {
+            steps.retain(|step| matches!(step, LoadedStep::WaitInstalled));
+        }
+        Ok(steps)
+    }
 }
 
 /// The hop's steps for `variant`, with their files parsed.

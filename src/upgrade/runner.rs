@@ -2,7 +2,7 @@
 //! remaining hops one by one, recording each in the cluster's journal.
 
 use super::console::Console;
-use super::files::{load_steps, LoadError, LoadedStep};
+use super::files::{LoadError, LoadedStep, StepLoader};
 use super::gate::{Gate, GuidePolicy};
 use super::hops::{remaining, PositionError};
 use super::locate::{choose_variant, detect_variant, locate, Resume};
@@ -194,27 +194,28 @@ pub async fn apply(
             .join(" -> ")
     ));
 
-    let mut loaded: Vec<Vec<LoadedStep>> = hops
-        .iter()
-        .map(|hop| load_steps(&root, hop, variant))
-        .collect::<Result<_, _>>()?;
     let installing_current = hops.first().is_some_and(|hop| hop.version == current);
-    if resume == Resume::WaitForInstaller && installing_current {
+    let loader = StepLoader {
+        root,
+        variant,
+        first_only_waits: resume == Resume::WaitForInstaller && installing_current,
+    };
+    if loader.first_only_waits {
         console.say(&format!(
             "the installer is still installing {current}: waiting for it"
         ));
-        loaded[0].retain(|step| matches!(step, LoadedStep::WaitInstalled));
     }
     let mut applier = Applier::new(client.clone()).await?;
-    preflight(&applier, &hops, &loaded)?;
+    preflight(&applier, &hops, &loader)?;
     if request.dry_run {
-        for (hop, steps) in hops.iter().zip(&loaded) {
+        for (position, hop) in hops.iter().enumerate() {
+            let steps = loader.load(position, hop)?;
             run_hop(
                 &mut applier,
                 &client,
                 &manifest,
                 hop,
-                steps,
+                &steps,
                 request,
                 console,
             )
@@ -238,7 +239,7 @@ pub async fn apply(
         &manifest,
         &id,
         &hops,
-        &loaded,
+        &loader,
         request,
         console,
         &state.acknowledged,
@@ -251,13 +252,16 @@ pub async fn apply(
     Ok(ApplyOutcome::Applied(done))
 }
 
+/// Checks every remaining hop before the first changes anything: each
+/// object's kind must be served, or defined by a CRD of the same hop.
 fn preflight(
     applier: &Applier,
     hops: &[&Hop],
-    loaded: &[Vec<LoadedStep>],
+    loader: &StepLoader,
 ) -> Result<(), UpgradeError> {
     let mut problems = Vec::new();
-    for (hop, steps) in hops.iter().zip(loaded) {
+    for (position, hop) in hops.iter().enumerate() {
+        let steps = loader.load(position, hop)?;
         let objects: Vec<DynamicObject> = steps.iter().flat_map(LoadedStep::objects).collect();
         for problem in applier.unservable(&objects, &objects) {
             problems.push(format!(
@@ -319,18 +323,19 @@ async fn run_hops(
     manifest: &Manifest,
     id: &str,
     hops: &[&Hop],
-    loaded: &[Vec<LoadedStep>],
+    loader: &StepLoader,
     request: &ApplyRequest,
     console: &dyn Console,
     acknowledged: &[String],
 ) -> Result<Vec<Version>, UpgradeError> {
     let mut done = Vec::new();
-    for (hop, steps) in hops.iter().zip(loaded) {
+    for (position, hop) in hops.iter().enumerate() {
         gate(hop, journal, request, console, acknowledged).await?;
+        let steps = loader.load(position, hop)?;
         journal
             .record_hop(id, &hop.version.to_string(), HopStatus::Started, None)
             .await?;
-        match run_hop(applier, client, manifest, hop, steps, request, console).await {
+        match run_hop(applier, client, manifest, hop, &steps, request, console).await {
             Ok(()) => {
                 journal
                     .record_hop(id, &hop.version.to_string(), HopStatus::Done, None)
