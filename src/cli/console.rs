@@ -17,13 +17,14 @@ pub struct TerminalConsole {
 }
 
 impl TerminalConsole {
-    /// Progress on stdout, or stderr when stdout carries JSON.
-    pub fn new(to_stderr: bool) -> TerminalConsole {
+    /// Progress on stdout, or stderr when stdout carries JSON; `quiet`
+    /// keeps the installer's progress off stderr.
+    pub fn new(to_stderr: bool, quiet: bool) -> TerminalConsole {
         let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
         TerminalConsole {
             to_stderr,
             interactive,
-            spinner: InstallerSpinner::new(std::io::stderr().is_terminal()),
+            spinner: InstallerSpinner::new(std::io::stderr().is_terminal(), quiet),
         }
     }
 }
@@ -91,10 +92,11 @@ fn page(text: &str) -> bool {
 struct InstallerSpinner {
     bar: Option<ProgressBar>,
     last: Mutex<String>,
+    quiet: bool,
 }
 
 impl InstallerSpinner {
-    fn new(terminal: bool) -> InstallerSpinner {
+    fn new(terminal: bool, quiet: bool) -> InstallerSpinner {
         let bar = terminal.then(|| {
             let bar = ProgressBar::hidden();
             bar.set_style(
@@ -104,8 +106,9 @@ impl InstallerSpinner {
             bar
         });
         InstallerSpinner {
-            bar,
+            bar: bar.filter(|_| !quiet),
             last: Mutex::new(String::new()),
+            quiet,
         }
     }
 
@@ -133,6 +136,9 @@ fn describe(phase: &InstallPhase) -> String {
 
 impl InstallObserver for InstallerSpinner {
     fn update(&self, phase: &InstallPhase, elapsed: Duration) {
+        if self.quiet {
+            return;
+        }
         let text = describe(phase);
         let seconds = elapsed.as_secs();
         match &self.bar {

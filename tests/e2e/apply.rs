@@ -86,8 +86,12 @@ fn stops_at_a_guide_with_exit_3_and_resumes() {
 #[test]
 fn a_cluster_already_at_1_2_only_gets_1_3() {
     let world = prepared("1.2.2", "1.0.0", "1.3.0", &[]);
-    assert_success(&apply(&world, &["--accept-guides"]));
+    let out = apply(&world, &["--accept-guides", "--quiet"]);
+    assert_success(&out);
     assert_eq!(world.cluster().installed_versions(), ["1.3.0"]);
+    // --quiet: the installer's progress stays off stderr; the result is on stdout.
+    assert!(!stderr(&out).contains("installer:"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("hop 1.2.2 -> 1.3.0 finished"));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use crate::bundle::sign;
 use crate::cli::args::ApplyArgs;
 use crate::cli::console::TerminalConsole;
+use crate::cli::settings::Globals;
 use crate::cli::exit::UsageError;
 use crate::cli::output::print_json;
 use crate::cluster::connect::ClusterTarget;
@@ -13,7 +14,7 @@ use anyhow::Result;
 use serde_json::json;
 
 /// Runs the upgrade and prints its outcome.
-pub async fn run(args: &ApplyArgs) -> Result<()> {
+pub async fn run(globals: &Globals, args: &ApplyArgs) -> Result<()> {
     let prefer = match args.prefer.as_deref() {
         None => None,
         Some("release") => Some(Prefer::Release),
@@ -25,7 +26,7 @@ pub async fn run(args: &ApplyArgs) -> Result<()> {
         }
     };
     let key = sign::load_public_key(&args.public_key)?;
-    let console = TerminalConsole::new(args.json);
+    let console = TerminalConsole::new(args.json, globals.quiet);
     let request = ApplyRequest {
         bundle: args.bundle.clone(),
         key,

@@ -137,7 +137,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         key.with_extension("pub").display(),
         kubeconfig.display()
     ));
-    apply::run(&ApplyArgs {
+    apply::run(&globals, &ApplyArgs {
         bundle: bundle_file.clone(),
         public_key: key.with_extension("pub"),
         cluster: cluster_args(),

@@ -31,7 +31,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Verify(args) => verify::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Guide(args) => guide::run(&args),
-        Command::Apply(args) => apply::run(&args).await,
+        Command::Apply(args) => apply::run(&globals, &args).await,
         Command::Status(args) => status::run(&globals, &args).await,
         Command::Demo(args) => demo::run(&globals, &args).await,
         Command::Sandbox(SandboxCommand::Github(args)) => sandbox::run_github(&args).await,
