@@ -26,10 +26,14 @@ pub fn main() -> i32 {
         }
     };
     init_logging(cli.verbose, cli.quiet);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // Applying is one conversation with the API server: on one thread its
+    // many small requests need no wake-ups across threads. Everything else
+    // (parallel downloads and hashing) gets every core.
+    let mut builder = match cli.command {
+        args::Command::Apply(_) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");

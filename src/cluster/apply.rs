@@ -199,7 +199,7 @@ impl Applier {
                 .apply_one(crd, default_namespace, dry_run, &seen)
                 .await?;
             if !dry_run {
-                self.record(&mut seen, &applied, &result);
+                self.record(&mut seen, &applied, Fingerprint::of(&result.metadata));
                 if !is_established(&result) {
                     pending.push(result);
                 }
@@ -223,7 +223,9 @@ impl Applier {
             }
             let (seen_now, new_now, defined) = (&seen, &new_namespaces, &defined);
             let this = &*self;
-            let results: Vec<(Applied, Option<DynamicObject>)> =
+            // Only the report line and the fingerprint of each result are
+            // kept, not the returned objects: memory stays small per object.
+            let results: Vec<(Applied, Option<Fingerprint>)> =
                 stream::iter(members.into_iter().map(|object| async move {
                     let skipped = dry_run
                         .then(|| this.unsendable(object, defined, new_now, default_namespace))
@@ -233,15 +235,17 @@ impl Applier {
                         None => this
                             .apply_one(object, default_namespace, dry_run, seen_now)
                             .await
-                            .map(|(applied, result)| (applied, Some(result))),
+                            .map(|(applied, result)| {
+                                (applied, Some(Fingerprint::of(&result.metadata)))
+                            }),
                     }
                 }))
                 .buffered(IN_FLIGHT)
                 .try_collect()
                 .await?;
-            for (&i, (applied, result)) in wave.iter().zip(results) {
-                if let (false, Some(result)) = (dry_run, &result) {
-                    self.record(&mut seen, &applied, result);
+            for (&i, (applied, fingerprint)) in wave.iter().zip(results) {
+                if let (false, Some(fingerprint)) = (dry_run, fingerprint) {
+                    self.record(&mut seen, &applied, fingerprint);
                 }
                 if dry_run
                     && applied.api_version == "v1"
@@ -299,9 +303,10 @@ impl Applier {
     }
 
     /// Remembers in `seen` the state an apply returned.
-    fn record(&self, seen: &mut Seen, applied: &Applied, result: &DynamicObject) {
+    fn record(&self, seen: &mut Seen, applied: &Applied, fingerprint: Fingerprint) {
         if let Some(resolved) = self.catalog.resolve(&applied.api_version, &applied.kind) {
-            seen.record(resolved, applied.namespace.as_deref(), result);
+            let namespace = applied.namespace.as_deref();
+            seen.record(resolved, namespace, &applied.name, fingerprint);
         }
     }
 

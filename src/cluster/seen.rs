@@ -13,7 +13,6 @@ use super::catalog::Resolved;
 use super::error::ClusterError;
 use super::retry::Retry;
 use kube::api::{Api, DynamicObject, ListParams};
-use kube::ResourceExt;
 use std::collections::HashMap;
 
 /// What identifies an object's state for change detection.
@@ -99,10 +98,16 @@ impl Seen {
             .cloned()
     }
 
-    /// Remembers the state an apply returned.
-    pub fn record(&mut self, resolved: &Resolved, namespace: Option<&str>, result: &DynamicObject) {
+    /// Remembers the state an apply of `name` returned.
+    pub fn record(
+        &mut self,
+        resolved: &Resolved,
+        namespace: Option<&str>,
+        name: &str,
+        fingerprint: Fingerprint,
+    ) {
         if let Some(list) = self.lists.get_mut(&list_key(resolved, namespace)) {
-            list.insert(result.name_any(), Fingerprint::of(&result.metadata));
+            list.insert(name.to_string(), fingerprint);
         }
     }
 }

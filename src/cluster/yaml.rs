@@ -60,14 +60,14 @@ fn to_object(doc: Value) -> Result<DynamicObject, String> {
     if text("apiVersion").is_none() {
         return Err("has no apiVersion".into());
     }
-    let Some(kind) = text("kind") else {
+    let Some(kind) = text("kind").map(String::from) else {
         return Err("has no kind".into());
     };
     let name = doc.pointer("/metadata/name").and_then(Value::as_str);
     if name.is_none_or(str::is_empty) {
         return Err(format!("{kind} has no metadata.name"));
     }
-    serde_json::from_value(doc.clone()).map_err(|e| format!("{kind} is malformed: {e}"))
+    serde_json::from_value(doc).map_err(|e| format!("{kind} is malformed: {e}"))
 }
 
 #[cfg(test)]

@@ -1,15 +1,18 @@
 //! A hop's steps with their files read from the verified, extracted bundle:
 //! which objects each step applies, for the chosen variant. Hops are loaded
 //! one at a time ([`StepLoader`]), so memory holds one hop's objects, never
-//! the whole bundle's.
+//! the whole bundle's; YAML is parsed once per hop, and later loads of the
+//! same hop read a JSON copy kept next to the extracted bundle.
 
 use crate::bundle::manifest::Hop;
 use crate::cluster::yaml::parse_documents;
 use crate::recipe::{Step, Variant};
 use kube::api::DynamicObject;
-use std::path::Path;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
 /// One step, ready to run.
+#[derive(Serialize, Deserialize)]
 pub enum LoadedStep {
     /// Delete an object.
     Delete(crate::recipe::ObjectRef),
@@ -87,7 +90,9 @@ fn json_objects(root: &Path, path: &str) -> Result<Vec<serde_json::Value>, LoadE
 /// Loads the steps of the remaining hops, one hop at a time.
 pub struct StepLoader {
     /// Where the bundle is extracted.
-    pub root: std::path::PathBuf,
+    pub root: PathBuf,
+    /// Where parsed hops are kept as JSON (a private scratch directory).
+    pub parsed: PathBuf,
     /// The variant being installed.
     pub variant: Variant,
     /// The first hop only waits: its install is already running.
@@ -97,9 +102,24 @@ pub struct StepLoader {
 impl StepLoader {
     /// The steps of `hop`, which is at `position` among the remaining hops.
     pub fn load(&self, position: usize, hop: &Hop) -> Result<Vec<LoadedStep>, LoadError> {
+        let copy = self.parsed.join(format!("hop-{position}.json"));
+        let earlier = std::fs::read(&copy).ok();
+        if let Some(steps) = earlier.and_then(|json| serde_json::from_slice(&json).ok()) {
+            return Ok(steps);
+        }
         let mut steps = load_steps(&self.root, hop, self.variant)?;
         if position == 0 && self.first_only_waits {
             steps.retain(|step| matches!(step, LoadedStep::WaitInstalled));
+        }
+        // Only a shortcut: without the copy, the next load parses again.
+        let kept = serde_json::to_vec(&steps)
+            .map_err(std::io::Error::other)
+            .and_then(|json| {
+                std::fs::create_dir_all(&self.parsed)?;
+                std::fs::write(&copy, json)
+            });
+        if let Err(err) = kept {
+            tracing::debug!("not keeping the parsed hop {}: {err}", hop.version);
         }
         Ok(steps)
     }
@@ -148,5 +168,87 @@ impl LoadedStep {
                 .collect(),
             LoadedStep::Delete(_) | LoadedStep::WaitInstalled => Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::manifest::Hop;
+    use kube::ResourceExt;
+
+    fn hop() -> Hop {
+        Hop {
+            version: "1.1.0".parse().unwrap(),
+            previous: "1.0.0".parse().unwrap(),
+            tag: "1.1.0".into(),
+            commit: None,
+            published: None,
+            prerelease: false,
+            pin_reason: None,
+            guides: vec![],
+            steps: vec![
+                Step::Apply {
+                    path: "hops/1.1.0/assets/a.yaml".into(),
+                    variant: Variant::All,
+                },
+                Step::WaitInstalled {
+                    variant: Variant::All,
+                },
+            ],
+            files: vec![],
+        }
+    }
+
+    /// An extracted bundle with one hop file; returns its root and the file.
+    fn extracted(dir: &Path) -> (PathBuf, PathBuf) {
+        let root = dir.join("bundle");
+        let file = root.join("hops/1.1.0/assets/a.yaml");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n";
+        std::fs::write(&file, yaml).unwrap();
+        (root, file)
+    }
+
+    fn loader(dir: &Path, root: PathBuf, first_only_waits: bool) -> StepLoader {
+        StepLoader {
+            root,
+            parsed: dir.join("parsed"),
+            variant: Variant::Cluster,
+            first_only_waits,
+        }
+    }
+
+    #[test]
+    fn a_hop_is_parsed_once_and_read_back_from_its_json_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, file) = extracted(dir.path());
+        let loader = loader(dir.path(), root, false);
+        let first = loader.load(0, &hop()).unwrap();
+        // The YAML is gone: the second load can only come from the copy.
+        std::fs::remove_file(&file).unwrap();
+        let second = loader.load(0, &hop()).unwrap();
+        for steps in [&first, &second] {
+            assert_eq!(steps.len(), 2);
+            let LoadedStep::Apply { objects, .. } = &steps[0] else {
+                panic!("not an apply step");
+            };
+            assert_eq!(objects[0].name_any(), "a");
+            assert_eq!(objects[0].data["data"]["k"], "v");
+            assert!(matches!(steps[1], LoadedStep::WaitInstalled));
+        }
+        // Another position has no copy, and the file is gone.
+        assert!(loader.load(1, &hop()).is_err());
+    }
+
+    #[test]
+    fn only_the_first_hop_of_a_running_install_just_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, _) = extracted(dir.path());
+        let loader = loader(dir.path(), root, true);
+        let first = loader.load(0, &hop()).unwrap();
+        assert_eq!(first.len(), 1);
+        assert!(matches!(first[0], LoadedStep::WaitInstalled));
+        assert_eq!(loader.load(1, &hop()).unwrap().len(), 2);
     }
 }

@@ -197,6 +197,7 @@ pub async fn apply(
     let installing_current = hops.first().is_some_and(|hop| hop.version == current);
     let loader = StepLoader {
         root,
+        parsed: workdir.path().join("parsed"),
         variant,
         first_only_waits: resume == Resume::WaitForInstaller && installing_current,
     };
@@ -253,22 +254,53 @@ pub async fn apply(
 }
 
 /// Checks every remaining hop before the first changes anything: each
-/// object's kind must be served, or defined by a CRD of the same hop.
-fn preflight(
-    applier: &Applier,
-    hops: &[&Hop],
-    loader: &StepLoader,
-) -> Result<(), UpgradeError> {
-    let mut problems = Vec::new();
-    for (position, hop) in hops.iter().enumerate() {
+/// object's kind must be served, or defined by a CRD of the same hop. Hops
+/// are parsed on every core (and kept for `loader`'s later loads).
+fn preflight(applier: &Applier, hops: &[&Hop], loader: &StepLoader) -> Result<(), UpgradeError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, hops.len().max(1));
+    let check = |position: usize| -> Result<Vec<String>, UpgradeError> {
+        let hop = hops[position];
         let steps = loader.load(position, hop)?;
         let objects: Vec<DynamicObject> = steps.iter().flat_map(LoadedStep::objects).collect();
-        for problem in applier.unservable(&objects, &objects) {
-            problems.push(format!(
-                "  hop {}: {} {} `{}`: {}",
-                hop.version, problem.kind, problem.api_version, problem.name, problem.hint
-            ));
-        }
+        Ok(applier
+            .unservable(&objects, &objects)
+            .into_iter()
+            .map(|problem| {
+                format!(
+                    "  hop {}: {} {} `{}`: {}",
+                    hop.version, problem.kind, problem.api_version, problem.name, problem.hint
+                )
+            })
+            .collect())
+    };
+    let mut checked: Vec<(usize, Result<Vec<String>, UpgradeError>)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|first| {
+                    scope.spawn(move || {
+                        (first..hops.len())
+                            .step_by(threads)
+                            .map(|position| (position, check(position)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| worker.join().unwrap_or_default())
+                .collect()
+        });
+    checked.sort_by_key(|(position, _)| *position);
+    if checked.len() != hops.len() {
+        return Err(UpgradeError::Io(std::io::Error::other(
+            "a preflight thread stopped unexpectedly",
+        )));
+    }
+    let mut problems = Vec::new();
+    for (_, result) in checked {
+        problems.extend(result?);
     }
     if problems.is_empty() {
         Ok(())

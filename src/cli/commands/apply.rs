@@ -3,9 +3,9 @@
 use crate::bundle::sign;
 use crate::cli::args::ApplyArgs;
 use crate::cli::console::TerminalConsole;
-use crate::cli::settings::Globals;
 use crate::cli::exit::UsageError;
 use crate::cli::output::print_json;
+use crate::cli::settings::Globals;
 use crate::cluster::connect::ClusterTarget;
 use crate::upgrade::gate::GuidePolicy;
 use crate::upgrade::merge::Prefer;

@@ -137,21 +137,24 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         key.with_extension("pub").display(),
         kubeconfig.display()
     ));
-    apply::run(&globals, &ApplyArgs {
-        bundle: bundle_file.clone(),
-        public_key: key.with_extension("pub"),
-        cluster: cluster_args(),
-        variant: None,
-        accept_guides: true,
-        accept_guide: Vec::new(),
-        yes: true,
-        dry_run: false,
-        timeout: std::time::Duration::from_secs(120),
-        current: None,
-        prefer: None,
-        break_lock: false,
-        json: false,
-    })
+    apply::run(
+        &globals,
+        &ApplyArgs {
+            bundle: bundle_file.clone(),
+            public_key: key.with_extension("pub"),
+            cluster: cluster_args(),
+            variant: None,
+            accept_guides: true,
+            accept_guide: Vec::new(),
+            yes: true,
+            dry_run: false,
+            timeout: std::time::Duration::from_secs(120),
+            current: None,
+            prefer: None,
+            break_lock: false,
+            json: false,
+        },
+    )
     .await?;
 
     show_status(&globals, &kubeconfig).await?;

@@ -68,6 +68,7 @@ pub(crate) fn modify(
 fn later(shared: &Arc<Shared>, delay: Duration, key: Key, f: fn(&mut State, &Key)) {
     let shared = shared.clone();
     tokio::spawn(async move {
+        let _working = shared.busy.working();
         tokio::time::sleep(delay).await;
         let mut state = shared.lock();
         f(&mut state, &key);

@@ -97,7 +97,10 @@ pub(crate) fn maybe_start(shared: &Arc<Shared>) {
     };
     let shared = shared.clone();
     tokio::spawn(async move {
-        run(&shared, &version, &components).await;
+        {
+            let _working = shared.busy.working();
+            run(&shared, &version, &components).await;
+        }
         shared.lock().installing = false;
         maybe_start(&shared);
     });
