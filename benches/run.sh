@@ -145,10 +145,10 @@ fi
 # e. apply: a fresh simulated cluster (Kyma 1.0.0, zero installer delay) per
 # run, restarted by --prepare; the restart first appends the previous run's
 # server busy time to a stats file (see benches/kube-sim.sh and NOTES.md).
-apply_bundle() { # apply_bundle OBJECTS OUT
-    start_sim --synthetic-objects "$apply_hops,$1"
-    "$ferry" --github-api "$api" --profile "$apply_profile" bundle --cache "$work/apply-cache" \
-        --from 1.0.0 --to "1.$apply_hops.0" --key "$work/ferry.key" --output "$2" >/dev/null 2>&1
+apply_bundle() { # apply_bundle HOPS OBJECTS OUT
+    start_sim --synthetic-objects "$1,$2"
+    "$ferry" --github-api "$api" --profile "$apply_profile" bundle --cache "$work/apply-cache-$1" \
+        --from 1.0.0 --to "1.$1.0" --key "$work/ferry.key" --output "$3" >/dev/null 2>&1
 }
 kube_sim() { echo "$root/benches/kube-sim.sh $1 $ferry $kube_port $work ${2:-}"; }
 ferry_apply() { # ferry_apply BUNDLE
@@ -164,8 +164,8 @@ overhead() {
 busy() { jq -r '.busy_seconds' "$work/stats.$1" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }'; }
 if want apply; then
     apply_profile=$root/benches/synthetic-apply.toml
-    apply_bundle "$apply_objects" "$work/apply.tar.gz"
-    apply_bundle $((apply_objects * 2)) "$work/apply2.tar.gz"
+    apply_bundle "$apply_hops" "$apply_objects" "$work/apply.tar.gz"
+    apply_bundle $((apply_hops * 2)) "$apply_objects" "$work/apply2.tar.gz"
     kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; sim_pid=
     mkdir -p "$work/apply-x"
     tar xzf "$work/apply.tar.gz" -C "$work/apply-x"
@@ -179,7 +179,7 @@ if want apply; then
     measure base_apply "$(kube_sim restart "$work/stats.base_apply")" \
         "$root/benches/baseline-apply.sh $work/kube.kubeconfig $work/apply-x $work/kubectl-cache"
     $(kube_sim stop "$work/stats.base_apply")
-    # peak RSS at twice the objects per hop, one run
+    # peak RSS when the release set doubles (twice the hops), one run
     $(kube_sim restart)
     $(rss apply2) $(ferry_apply "$work/apply2.tar.gz") >/dev/null 2>&1
     $(kube_sim stop)
@@ -278,7 +278,7 @@ row() { # row LABEL NAME
             echo "| $n ($hops hops; doubled: $((hops * 2)) hops) | $(max_rss_mib $n) | $(max_rss_mib ${n}2) |"
         done
     fi
-    want apply && echo "| apply ($apply_objects objects per hop; doubled: $((apply_objects * 2))) | $(max_rss_mib apply) | $(max_rss_mib apply2) |"
+    want apply && echo "| apply ($apply_hops hops of $apply_objects objects; doubled: $((apply_hops * 2)) hops) | $(max_rss_mib apply) | $(max_rss_mib apply2) |"
     echo
     echo "## Targets (issue 5)"
     echo
