@@ -8,7 +8,7 @@
 
 use crate::bundle::manifest::{BaseRelease, FileEntry, FileKind, Hop, Manifest, SCHEMA_VERSION};
 use crate::bundle::sign::SecretKey;
-use crate::bundle::writer::{write_bundle, PayloadFile, WriteOptions, WriteSummary};
+use crate::bundle::writer::{write_bundle, BundleError, PayloadFile, WriteOptions, WriteSummary};
 use crate::bundle::{MemberStore, StoredMembers};
 use crate::fetch::{Cache, Downloaded, Fetcher};
 use crate::plan::guides::{self, BranchListing};
@@ -153,7 +153,17 @@ pub async fn build_bundle(
         store: Some(&members),
         progress: Some(&progress),
     };
-    let summary = write_bundle(&manifest, &payload, key, output, options)?;
+    let summary = match write_bundle(&manifest, &payload, key, output, options) {
+        // The damaged copy is dropped from the cache by now: compress afresh.
+        Err(BundleError::DamagedMembers { path, file }) => {
+            tracing::warn!(
+                "the cached compressed copy of {path} ({}) was damaged; compressing it again",
+                file.display()
+            );
+            write_bundle(&manifest, &payload, key, output, options)?
+        }
+        written => written?,
+    };
     Ok((manifest, summary))
 }
 

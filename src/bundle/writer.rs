@@ -97,7 +97,7 @@ pub enum BundleError {
         actual: String,
     },
     /// Stored compressed members that do not match their hash.
-    #[error("the stored compressed copy of {path} ({file}) is damaged; ferry dropped it, run the command again")]
+    #[error("the stored compressed copy of {path} ({file}) is damaged; ferry dropped it, so a second attempt compresses the file afresh")]
     DamagedMembers {
         /// Bundle path.
         path: String,

@@ -339,4 +339,32 @@ fn a_warm_rebuild_copies_compressed_payload_from_the_cache() {
         "{listing}"
     );
     assert_success(&world.run(&["verify", "warm.tar.gz", "--pub", "ops.pub"]));
+
+    // A damaged compressed copy is dropped and that file compressed afresh.
+    let member = gzip_blobs(&world.path("cache"))[0].clone();
+    let mut bytes = std::fs::read(&member).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    std::fs::write(&member, bytes).unwrap();
+    let repaired = build("repaired.tar.gz");
+    assert_eq!(repaired["reused_files"], 14);
+    assert!(cold == std::fs::read(world.path("repaired.tar.gz")).unwrap());
+}
+
+/// The cache's blobs that are gzip data (kept compressed members).
+fn gzip_blobs(cache: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![cache.join("blobs")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if std::fs::read(&path).unwrap().starts_with(&[0x1f, 0x8b]) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
 }

@@ -191,7 +191,7 @@ fn damaged_stored_members_fail_the_bundle_and_are_dropped() {
     let out = fx.path("out.tar.gz");
     let err = write_bundle(&fx.manifest, &fx.payload, &fx.key, &out, with(&store)).unwrap_err();
     assert!(matches!(err, BundleError::DamagedMembers { .. }), "{err}");
-    assert!(err.to_string().contains("run the command again"), "{err}");
+    assert!(err.to_string().contains("damaged"), "{err}");
     assert!(!out.exists(), "no partial bundle is left behind");
     assert_eq!(store.stored().len(), 1, "the damaged entry is forgotten");
 
