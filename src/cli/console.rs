@@ -106,7 +106,7 @@ impl InstallerSpinner {
             bar
         });
         InstallerSpinner {
-            bar: bar.filter(|_| !quiet),
+            bar,
             last: Mutex::new(String::new()),
             quiet,
         }

@@ -255,7 +255,7 @@ impl Cache {
 
     /// Writes `bytes` to a temp file, syncs it, and renames it to `path`.
     fn write_atomically(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        let mut file = tempfile::NamedTempFile::new_in(self.tmp_dir())?;
+        let mut file = self.temp_file()?;
         file.write_all(bytes)?;
         file.as_file().sync_all()?;
         file.persist(path).map_err(|e| e.error)?;

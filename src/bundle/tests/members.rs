@@ -74,18 +74,7 @@ fn with(store: &DirStore) -> WriteOptions<'_> {
 
 /// YAML-like text of `len` bytes.
 fn yaml(len: usize, seed: u32) -> Vec<u8> {
-    let mut text = String::new();
-    let mut i = seed;
-    while text.len() < len {
-        i = i.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-        text.push_str(&format!(
-            "- name: item-{}\n  port: {}\n",
-            i % 977,
-            i % 65_000
-        ));
-    }
-    text.truncate(len);
-    text.into_bytes()
+    crate::sandbox::github::synthetic_yaml(&format!("members-{seed}"), len)
 }
 
 /// Two files well over one member each, and two small ones.
