@@ -82,6 +82,34 @@ pub fn verify_and_extract(
     Ok(verified)
 }
 
+/// Reads the manifest and checks its signature with the trusted `key`,
+/// without reading the payload (for `ferry inspect` and `ferry guide`,
+/// which then hash what they show against the manifest).
+pub fn read_signed_manifest(
+    path: &Path,
+    key: &PublicKey,
+) -> Result<(Manifest, SignatureInfo), VerifyError> {
+    let mut bundle = scan::open(path, HEAD_LIMIT)?;
+    let meter = &*bundle.meter;
+    let mut entries = entries(&mut bundle.archive, meter)?;
+    let (json, _, signer) = read_signed_head(&mut entries, meter, key)?;
+    Ok((Manifest::from_json(&json)?, signer))
+}
+
+/// The first two entries, manifest and signature, with the signature
+/// checked against `key`: the manifest's bytes, the signature's, the signer.
+fn read_signed_head(
+    entries: &mut tar::Entries<'_, Stream>,
+    meter: &Meter,
+    key: &PublicKey,
+) -> Result<(Vec<u8>, Vec<u8>, SignatureInfo), VerifyError> {
+    let json = read_manifest_entry(entries, meter)?;
+    let signature = read_signature_entry(entries, meter)?.ok_or(VerifyError::MissingSignature)?;
+    let text = std::str::from_utf8(&signature).map_err(|_| VerifyError::BadSignature)?;
+    let signer = sign::verify(key, &json, text).map_err(signature_error)?;
+    Ok((json, signature, signer))
+}
+
 /// Reads manifest + signature description without verifying (for `ferry inspect`).
 /// The signature is None when the bundle has none, or none that parses.
 pub fn read_unverified(path: &Path) -> Result<(Manifest, Option<SignatureInfo>), VerifyError> {
@@ -151,11 +179,7 @@ fn verify_into(
     let meter = std::rc::Rc::clone(&bundle.meter);
     let verified = {
         let mut entries = entries(&mut bundle.archive, &meter)?;
-        let json = read_manifest_entry(&mut entries, &meter)?;
-        let signature =
-            read_signature_entry(&mut entries, &meter)?.ok_or(VerifyError::MissingSignature)?;
-        let text = std::str::from_utf8(&signature).map_err(|_| VerifyError::BadSignature)?;
-        let signer = sign::verify(key, &json, text).map_err(signature_error)?;
+        let (json, signature, signer) = read_signed_head(&mut entries, &meter, key)?;
         let manifest = Manifest::from_json(&json)?;
         check_manifest_paths(&manifest).map_err(|problem| match problem {
             PathProblem::Unsafe(path) => VerifyError::UnsafePath { path },

@@ -76,10 +76,20 @@ pub(crate) struct Bundle {
 
 /// Opens `path` for reading with an initial decompressed-bytes `limit`.
 pub(crate) fn open(path: &Path, limit: u64) -> Result<Bundle, VerifyError> {
-    let file = File::open(path).map_err(|source| VerifyError::Io {
-        path: path.to_path_buf(),
-        source,
+    let file = File::open(path).map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => VerifyError::NotFound {
+            path: path.to_path_buf(),
+        },
+        _ => VerifyError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
     })?;
+    if file.metadata().is_ok_and(|meta| meta.is_dir()) {
+        return Err(VerifyError::IsDirectory {
+            path: path.to_path_buf(),
+        });
+    }
     let meter = Rc::new(Meter::default());
     meter.set_limit(limit);
     let stream = Limited {

@@ -7,6 +7,20 @@ use std::path::PathBuf;
 /// A bundle that cannot be trusted or read.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
+    /// The bundle path names nothing.
+    #[error("there is no bundle at {path}; check the path (ferry bundle writes one, e.g. kyma-1.0.0-1.3.0.ferry.tar.gz)")]
+    NotFound {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The bundle path is a directory.
+    #[error(
+        "{path} is a directory; give the bundle file itself (the .ferry.tar.gz ferry bundle wrote)"
+    )]
+    IsDirectory {
+        /// The path given.
+        path: PathBuf,
+    },
     /// The file is not a ferry bundle at all.
     #[error("this file is not a ferry bundle (a bundle is a tar.gz starting with manifest.json); check the file or re-download the bundle")]
     NotABundle,

@@ -28,7 +28,10 @@ Typical session (connected side):
   ferry bundle --from 1.0.0 --to 1.3.0 --key ops.key --output kyma-1.0.0-1.3.0.ferry.tar.gz
   ferry verify kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub
 
-Try it all offline against a simulated GitHub: ferry demo")]
+plan, bundle and mirror read GitHub (--github-api for GitHub Enterprise), with a token
+from GITHUB_TOKEN or GH_TOKEN when set; the air-gapped commands never go online.
+
+Try it all offline against a simulated GitHub and cluster: ferry demo")]
 pub struct Cli {
     /// Product profile: a built-in name (kyma) or a path to a profile TOML file.
     #[arg(
@@ -39,12 +42,6 @@ pub struct Cli {
         value_name = "NAME|FILE"
     )]
     pub profile: String,
-
-    /// GitHub API root (GitHub Enterprise: https://HOST/api/v3). A token is read
-    /// from GITHUB_TOKEN or GH_TOKEN when set.
-    #[arg(long, global = true, env = "FERRY_GITHUB_API", value_name = "URL",
-          default_value = crate::source::github::DEFAULT_API)]
-    pub github_api: String,
 
     /// More log output (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -119,16 +116,20 @@ Example: ferry verify kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub")]
 
     /// Show what a bundle holds: hops, files, sizes, guides, signer.
     #[command(after_help = "\
-inspect reads the manifest without checking the payload; use verify before trusting it.
+inspect reads the manifest without the payload. With --pub it checks the manifest's
+signature first and refuses a bundle the key did not sign; without it, the output says
+the signature is unchecked. ferry verify checks every file.
 
-Example: ferry inspect kyma-1.0.0-1.3.0.ferry.tar.gz --json")]
+Example: ferry inspect kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub --json")]
     Inspect(InspectArgs),
 
     /// Print a hop's migration guide(s) from a bundle.
     #[command(after_help = "\
-HOP is the version a hop lands on (1.2.2) or its minor (1.2).
+HOP is the version a hop lands on (1.2.2) or its minor (1.2). Each guide is checked
+against the manifest's hash; with --pub the manifest's signature is checked first, and a
+bundle the key did not sign shows nothing. Without --pub, stderr says UNVERIFIED.
 
-Example: ferry guide kyma-1.0.0-1.3.0.ferry.tar.gz 1.2")]
+Example: ferry guide kyma-1.0.0-1.3.0.ferry.tar.gz 1.2 --pub ops.pub")]
     Guide(GuideArgs),
 
     /// Verify a bundle and upgrade the cluster hop by hop (air-gapped side).
@@ -151,12 +152,51 @@ Examples:
     /// Show the cluster's product version and any upgrade in progress.
     Status(StatusArgs),
 
-    /// Run the connected side end to end against a simulated GitHub, offline.
+    /// Run both sides end to end, offline: bundle from a simulated GitHub, upgrade a simulated cluster.
+    #[command(after_help = "\
+The connected side runs against an in-process GitHub simulator serving the real Kyma 1.x
+release history: keygen, plan, bundle, verify, inspect. Then, across the simulated air gap,
+the bundle upgrades an in-process Kubernetes API simulator running Kyma 1.0.0 hop by hop to
+1.3.0 (the migration guides shown and accepted), and status shows the result. Nothing leaves
+the machine; every step is the same code the real commands run.
+
+Example: ferry demo --keep demo-files   # keeps the key pair, bundle, cache and kubeconfig")]
     Demo(DemoArgs),
 
     /// Run simulators of the outside world (for trying ferry and for benchmarks).
     #[command(subcommand)]
     Sandbox(SandboxCommand),
+}
+
+/// A duration like `90s`, `30m` or `1h`, longer than zero.
+fn positive_duration(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|err| err.to_string())?;
+    if duration.is_zero() {
+        return Err("must be longer than 0s (e.g. 30m or 1h)".to_string());
+    }
+    Ok(duration)
+}
+
+impl Command {
+    /// Whether the command was asked for JSON on stdout (`--json`), which
+    /// it then prints on failure too.
+    pub fn wants_json(&self) -> bool {
+        match self {
+            Command::Plan(args) => args.json,
+            Command::Bundle(args) => args.json,
+            Command::Mirror(args) => match &args.command {
+                Some(MirrorCommand::Verify(verify)) => verify.json,
+                None => args.json,
+            },
+            Command::Verify(args) => args.json,
+            Command::Inspect(args) => args.json,
+            Command::Apply(args) => args.json,
+            Command::Status(args) => args.json,
+            Command::Keygen(_) | Command::Guide(_) | Command::Demo(_) | Command::Sandbox(_) => {
+                false
+            }
+        }
+    }
 }
 
 /// `ferry keygen`.
@@ -171,6 +211,16 @@ pub struct KeygenArgs {
     /// Overwrite existing key files.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Where releases come from, for the commands that talk to GitHub.
+#[derive(Debug, Args)]
+pub struct GitHubArgs {
+    /// GitHub API root (GitHub Enterprise: https://HOST/api/v3). A token is read
+    /// from GITHUB_TOKEN or GH_TOKEN when set.
+    #[arg(long, env = "FERRY_GITHUB_API", value_name = "URL",
+          default_value = crate::source::github::DEFAULT_API)]
+    pub github_api: String,
 }
 
 /// The range of a plan or bundle.
@@ -193,6 +243,9 @@ pub struct PlanArgs {
     /// The range.
     #[command(flatten)]
     pub range: RangeArgs,
+    /// The GitHub API.
+    #[command(flatten)]
+    pub github: GitHubArgs,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -204,6 +257,9 @@ pub struct BundleArgs {
     /// The range.
     #[command(flatten)]
     pub range: RangeArgs,
+    /// The GitHub API (unused with --source).
+    #[command(flatten)]
+    pub github: GitHubArgs,
     /// Secret key to sign with (password from FERRY_KEY_PASSWORD or the prompt).
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
@@ -231,6 +287,9 @@ pub struct MirrorArgs {
     /// `verify DIR` instead of mirroring.
     #[command(subcommand)]
     pub command: Option<MirrorCommand>,
+    /// The GitHub API.
+    #[command(flatten)]
+    pub github: GitHubArgs,
     /// The archive directory (created if missing).
     #[arg(long, value_name = "DIR")]
     pub dest: Option<PathBuf>,
@@ -284,6 +343,10 @@ pub struct VerifyArgs {
 pub struct InspectArgs {
     /// The bundle.
     pub bundle: PathBuf,
+    /// Check the manifest's signature with this trusted public key (the payload
+    /// is not read: `ferry verify` checks every file).
+    #[arg(long = "pub", value_name = "KEY")]
+    pub public_key: Option<PathBuf>,
     /// Print the manifest as JSON.
     #[arg(long)]
     pub json: bool,
@@ -294,6 +357,10 @@ pub struct InspectArgs {
 pub struct GuideArgs {
     /// The bundle.
     pub bundle: PathBuf,
+    /// Check the bundle's signature with this trusted public key before showing
+    /// anything (without it, the guide is shown marked UNVERIFIED).
+    #[arg(long = "pub", value_name = "KEY")]
+    pub public_key: Option<PathBuf>,
     /// The hop: its version (1.2.2) or minor (1.2).
     pub hop: String,
 }
@@ -337,9 +404,10 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// How long the installer may take for one hop.
-    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "1h", value_parser = positive_duration, value_name = "DURATION")]
     pub timeout: std::time::Duration,
-    /// Assume the cluster runs this version (when its installer image tag is not one).
+    /// Assume the cluster runs this version, when its installer image tag is not
+    /// a version (a tag that is one always wins: a disagreement stops the run).
     #[arg(long, value_name = "VERSION")]
     pub current: Option<Version>,
     /// Resolve override conflicts by keeping the release's or the cluster's value.
@@ -437,7 +505,8 @@ pub struct SandboxKubeArgs {
     /// How long one simulated Kyma installation takes, in milliseconds.
     #[arg(long, default_value_t = 200, value_name = "MS")]
     pub installer_delay_ms: u64,
-    /// Kubernetes version to simulate, MAJOR.MINOR (decides the served APIs).
-    #[arg(long, default_value = "1.16", value_name = "MAJOR.MINOR")]
-    pub kubernetes: String,
+    /// Kubernetes version to simulate, MAJOR.MINOR (decides the served APIs)
+    /// [default: what the seeded Kyma ran on: 1.15 up to Kyma 1.9, else 1.16].
+    #[arg(long, value_name = "MAJOR.MINOR")]
+    pub kubernetes: Option<String>,
 }

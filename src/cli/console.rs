@@ -6,12 +6,15 @@ use crate::upgrade::console::Console;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
 /// Console on the process's terminal (or plain streams).
 pub struct TerminalConsole {
-    to_stderr: bool,
+    /// Lines go to stderr: asked for (stdout carries JSON), or stdout was
+    /// closed under a running upgrade, which must go on regardless.
+    to_stderr: AtomicBool,
     interactive: bool,
     spinner: InstallerSpinner,
 }
@@ -22,7 +25,7 @@ impl TerminalConsole {
     pub fn new(to_stderr: bool, quiet: bool) -> TerminalConsole {
         let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
         TerminalConsole {
-            to_stderr,
+            to_stderr: AtomicBool::new(to_stderr),
             interactive,
             spinner: InstallerSpinner::new(std::io::stderr().is_terminal(), quiet),
         }
@@ -32,11 +35,19 @@ impl TerminalConsole {
 impl Console for TerminalConsole {
     fn say(&self, line: &str) {
         self.spinner.pause(|| {
-            if self.to_stderr {
-                eprintln!("{line}");
-            } else {
-                println!("{line}");
+            if !self.to_stderr.load(Ordering::Relaxed) {
+                let mut stdout = std::io::stdout().lock();
+                if writeln!(stdout, "{line}")
+                    .and_then(|()| stdout.flush())
+                    .is_ok()
+                {
+                    return;
+                }
+                self.to_stderr.store(true, Ordering::Relaxed);
             }
+            // Output problems never stop cluster work: a line that cannot
+            // be shown anywhere is dropped.
+            let _ = writeln!(std::io::stderr(), "{line}");
         });
     }
 
@@ -45,8 +56,8 @@ impl Console for TerminalConsole {
     }
 
     fn confirm(&self, question: &str) -> bool {
-        print!("{question} [y/N] ");
-        let _ = std::io::stdout().flush();
+        let mut stdout = std::io::stdout();
+        let _ = write!(stdout, "{question} [y/N] ").and_then(|()| stdout.flush());
         let mut answer = String::new();
         if std::io::stdin().lock().read_line(&mut answer).is_err() {
             return false;
@@ -153,7 +164,7 @@ impl InstallObserver for InstallerSpinner {
                     InstallPhase::Installed { .. } | InstallPhase::Failed { .. }
                 ) {
                     bar.finish_and_clear();
-                    eprintln!("  {text} after {seconds}s");
+                    let _ = writeln!(std::io::stderr(), "  {text} after {seconds}s");
                 }
             }
             None => {
@@ -161,7 +172,7 @@ impl InstallObserver for InstallerSpinner {
                     return;
                 };
                 if *last != text {
-                    eprintln!("  {text} ({seconds}s)");
+                    let _ = writeln!(std::io::stderr(), "  {text} ({seconds}s)");
                     *last = text;
                 }
             }

@@ -32,8 +32,25 @@ pub fn code_for(err: &anyhow::Error) -> i32 {
 
 /// Prints the error and its causes, once, on stderr.
 pub fn print_error(err: &anyhow::Error) {
-    eprintln!("error: {err}");
+    use std::io::Write as _;
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "error: {err}");
     for cause in err.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        // An HTTP library's own layers ("error sending request", "client
+        // error (Connect)", ...) say less than their innermost cause.
+        if cause.is::<reqwest::Error>() {
+            let _ = writeln!(stderr, "  caused by: {}", crate::fetch::root_cause(cause));
+            break;
+        }
+        // The API server's answer, without kube-rs's debug dump of it.
+        if let Some(kube::Error::Api(status)) = cause.downcast_ref::<kube::Error>() {
+            let _ = writeln!(
+                stderr,
+                "  caused by: the API server answered {} {}: {}",
+                status.code, status.reason, status.message
+            );
+            break;
+        }
+        let _ = writeln!(stderr, "  caused by: {cause}");
     }
 }

@@ -40,11 +40,20 @@ pub fn main() -> i32 {
             return exit::ERROR;
         }
     };
+    let json = cli.command.wants_json();
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => exit::SUCCESS,
+        // The reader of our output went away (`ferry plan | head -1`): that
+        // is how a pipe ends, not an error worth a word.
+        Err(err) if err.chain().any(|cause| cause.is::<output::StdoutClosed>()) => exit::SUCCESS,
         Err(err) => {
+            let code = exit::code_for(&err);
             exit::print_error(&err);
-            exit::code_for(&err)
+            if json {
+                let _ =
+                    output::write_stdout(format_args!("{}\n", output::json_failure(&err, code)));
+            }
+            code
         }
     }
 }

@@ -43,7 +43,7 @@ impl Progress {
         if self.bars_enabled {
             let _ = self.multi.println(text);
         } else {
-            eprintln!("{text}");
+            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("{text}\n"));
         }
     }
 
@@ -119,10 +119,15 @@ impl Reporter for Progress {
     }
 
     fn retrying(&self, what: &str, attempt: u32, wait: Duration, reason: &str) {
-        self.line(&format!(
-            "  retrying {what} in {} (attempt {attempt}): {reason}",
-            humantime::format_duration(round(wait))
-        ));
+        // One line when a request starts failing; every retry with -v.
+        let wait = humantime::format_duration(round(wait));
+        if attempt == 1 {
+            self.line(&format!(
+                "  {reason}: retrying {what} in {wait} (-v shows every retry)"
+            ));
+        } else {
+            tracing::info!("retrying {what} in {wait} (attempt {attempt}): {reason}");
+        }
     }
 
     fn rate_limited(&self, kind: RateLimitKind, wait: Duration) {

@@ -1,6 +1,7 @@
 //! Resolution: the parsed command line, the environment and the profile merge
 //! into the settings a command runs with, before any network I/O.
 
+use super::args::GitHubArgs;
 use super::exit::UsageError;
 use super::progress::Progress;
 use crate::bundle::sign;
@@ -21,8 +22,6 @@ pub const PASSWORD_ENV: &str = "FERRY_KEY_PASSWORD";
 pub struct Globals {
     /// `--profile`.
     pub profile: String,
-    /// `--github-api`.
-    pub github_api: String,
     /// `--quiet`.
     pub quiet: bool,
 }
@@ -51,13 +50,15 @@ impl Globals {
         };
         Ok(HttpClient::new(config, progress)?)
     }
+}
 
-    /// The profile's repository on the selected API server, as a bundle origin.
+impl GitHubArgs {
+    /// The profile's repository on this API server, as a bundle origin.
     pub fn origin(&self, profile: &Profile, http: HttpClient) -> Origin {
         Origin::GitHub(self.source(profile, http))
     }
 
-    /// The profile's repository on the selected API server.
+    /// The profile's repository on this API server.
     pub fn source(&self, profile: &Profile, http: HttpClient) -> GitHubSource {
         GitHubSource::new(http, &self.github_api, &profile.owner, &profile.repo)
     }
@@ -92,15 +93,30 @@ pub fn new_key_password(unencrypted: bool) -> Result<Option<String>> {
     if unencrypted {
         return Ok(None);
     }
-    if let Ok(password) = std::env::var(PASSWORD_ENV) {
-        return Ok(Some(password));
+    let from_env = std::env::var(PASSWORD_ENV).ok();
+    let password = match from_env {
+        Some(password) => password,
+        None => {
+            let first = password_from_env_or_prompt("Password for the new secret key: ")?;
+            if !first.is_empty() {
+                let second = rpassword::prompt_password("Repeat the password: ")?;
+                if first != second {
+                    return Err(
+                        UsageError("the passwords differ; nothing was written".into()).into(),
+                    );
+                }
+            }
+            first
+        }
+    };
+    if password.is_empty() {
+        return Err(UsageError(format!(
+            "an empty password would not protect the secret key; nothing was written. Type a password \
+             (or set {PASSWORD_ENV}), or pass --unencrypted to store the key without one"
+        ))
+        .into());
     }
-    let first = password_from_env_or_prompt("Password for the new secret key: ")?;
-    let second = rpassword::prompt_password("Repeat the password: ")?;
-    if first != second {
-        return Err(UsageError("the passwords differ; nothing was written".into()).into());
-    }
-    Ok(Some(first))
+    Ok(Some(password))
 }
 
 fn password_from_env_or_prompt(prompt: &str) -> Result<String> {

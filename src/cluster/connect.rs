@@ -114,6 +114,19 @@ async fn load_config(
                 shown.clone(),
             ),
         })??;
+    if let Some(context) = &target.context {
+        if !kubeconfig
+            .contexts
+            .iter()
+            .any(|named| &named.name == context)
+        {
+            return Err(ClusterError::UnknownContext {
+                path: shown,
+                context: context.clone(),
+                available: kubeconfig.contexts.iter().map(|c| c.name.clone()).collect(),
+            });
+        }
+    }
     let options = KubeConfigOptions {
         context: target.context.clone(),
         ..KubeConfigOptions::default()
@@ -148,6 +161,15 @@ pub async fn connect(target: &ClusterTarget) -> Result<kube::Client, ClusterErro
     Retry::DEFAULT
         .run(|| client.apiserver_version())
         .await
-        .map_err(|source| ClusterError::Unreachable { url, source })?;
+        .map_err(|source| match &source {
+            kube::Error::Api(status) if status.code == 401 || status.code == 403 => {
+                ClusterError::Unauthorized {
+                    url,
+                    code: status.code,
+                    reason: status.reason.clone(),
+                }
+            }
+            _ => ClusterError::Unreachable { url, source },
+        })?;
     Ok(client)
 }

@@ -52,10 +52,28 @@ pub enum ClusterError {
         #[source]
         source: kube::Error,
     },
-    /// The API server did not answer (or refused the credentials).
-    #[error(
-        "cannot reach the API server {url}: check the address, the network and the credentials"
-    )]
+    /// `--context` names a context the kubeconfig does not have.
+    #[error("the kubeconfig {path} has no context `{context}`; its contexts are: {}", if available.is_empty() { "(none)".to_string() } else { available.join(", ") })]
+    UnknownContext {
+        /// The kubeconfig (or `KUBECONFIG` list) read.
+        path: PathBuf,
+        /// The requested context.
+        context: String,
+        /// The contexts it has.
+        available: Vec<String>,
+    },
+    /// The API server refused the kubeconfig's credentials.
+    #[error("the API server {url} answered {code} {reason}: it does not accept the credentials of this kubeconfig context; refresh the token or certificate (kubectl get ns with the same kubeconfig shows the same)")]
+    Unauthorized {
+        /// The API server URL.
+        url: String,
+        /// 401 or 403.
+        code: u16,
+        /// The server's reason (`Unauthorized`, `Forbidden`).
+        reason: String,
+    },
+    /// The API server did not answer.
+    #[error("cannot reach the API server {url}: check the address and the network")]
     Unreachable {
         /// The API server URL.
         url: String,

@@ -25,7 +25,7 @@ pub enum HttpError {
         source: reqwest::Error,
     },
     /// The connection failed or broke off on every attempt.
-    #[error("GET {url} failed {attempts} times; check the network connection and try again")]
+    #[error("GET {url} failed {attempts} times; check the network connection and the address (for GitHub: --github-api or FERRY_GITHUB_API), then try again")]
     Transport {
         /// The URL.
         url: String,
@@ -115,6 +115,16 @@ pub enum HttpError {
         /// The repeated page.
         next: String,
     },
+}
+
+/// The innermost cause of an error, as one line ("Connection refused (os
+/// error 111)" rather than reqwest's "error sending request for url ...").
+pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 impl HttpError {

@@ -5,7 +5,7 @@
 //! The decisions live in `policy`; streaming big bodies to disk is left to
 //! `download`, which uses [`HttpClient::send_get`] and [`Tries`].
 
-use super::error::HttpError;
+use super::error::{root_cause, HttpError};
 use super::policy::{self, Verdict};
 use super::report::{RateLimitKind, Reporter};
 use bytes::Bytes;
@@ -232,7 +232,7 @@ impl HttpClient {
             match response.bytes().await {
                 Ok(body) => return Ok(Some((response_headers, body))),
                 Err(source) => {
-                    if !tries.back_off(&source.to_string()).await {
+                    if !tries.back_off(&root_cause(&source)).await {
                         return Err(tries.transport_error(source));
                     }
                 }
@@ -263,7 +263,7 @@ impl HttpClient {
                     })
                 }
                 Err(source) => {
-                    if tries.back_off(&source.to_string()).await {
+                    if tries.back_off(&root_cause(&source)).await {
                         continue;
                     }
                     return Err(tries.transport_error(source));

@@ -21,6 +21,6 @@ mod testserver;
 
 pub use cache::{Cache, CacheError, CachedBlob};
 pub use download::{DownloadRequest, Downloaded, Fetcher};
-pub use error::{FetchError, HttpError};
+pub use error::{root_cause, FetchError, HttpError};
 pub use http::{HttpClient, HttpConfig};
 pub use report::{NoReport, RateLimitKind, Reporter};

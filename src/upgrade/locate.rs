@@ -56,6 +56,10 @@ pub(super) async fn detect_variant(
 /// The version the cluster runs, and whether the hop landing on it is
 /// unfinished (the installer has not reported that version installed).
 ///
+/// `assumed` (`--current`) stands in for an installer image tag that is not
+/// a version; a tag that is one and disagrees wins and stops the run, so
+/// `--current` can never turn an upgrade into a downgrade.
+///
 /// A run killed between deleting the installer Deployment and applying the
 /// new one leaves no version to read: the journal's unfinished hop says where
 /// the cluster stands then.
@@ -65,45 +69,50 @@ pub(super) async fn locate(
     state: &JournalState,
     assumed: Option<&Version>,
 ) -> Result<(Version, Resume), UpgradeError> {
-    let running = match assumed {
-        Some(version) => version.to_string(),
-        None => match current_version(client, &manifest.cluster).await {
-            Ok(running) => {
-                if running.tag.parse::<Version>().is_err() {
-                    return Err(UpgradeError::NotAVersion {
-                        image: running.image,
-                        tag: running.tag,
-                    });
-                }
-                running.tag
+    let version = match current_version(client, &manifest.cluster).await {
+        Ok(running) => match (running.tag.parse::<Version>(), assumed) {
+            (Ok(detected), Some(assumed)) if &detected != assumed => {
+                return Err(UpgradeError::CurrentDisagrees {
+                    image: running.image,
+                    detected,
+                    assumed: assumed.clone(),
+                })
             }
-            Err(StateError::NotInstalled { deployment }) => {
-                let unfinished = state
-                    .hops
-                    .iter()
-                    .rev()
-                    .find(|record| record.status != HopStatus::Done)
-                    .and_then(|record| {
-                        manifest
-                            .hops
-                            .iter()
-                            .find(|hop| hop.version.to_string() == record.version)
-                    });
-                return match unfinished {
-                    Some(hop) => Ok((hop.previous.clone(), Resume::Reapply)),
-                    None => Err(StateError::NotInstalled { deployment }.into()),
-                };
+            (Ok(detected), _) => detected,
+            (Err(_), Some(assumed)) => assumed.clone(),
+            (Err(_), None) => {
+                return Err(UpgradeError::NotAVersion {
+                    image: running.image,
+                    tag: running.tag,
+                })
             }
-            Err(err) => return Err(err.into()),
         },
+        Err(StateError::NotInstalled { deployment }) => {
+            let unfinished = state
+                .hops
+                .iter()
+                .rev()
+                .find(|record| record.status != HopStatus::Done)
+                .and_then(|record| {
+                    manifest
+                        .hops
+                        .iter()
+                        .find(|hop| hop.version.to_string() == record.version)
+                });
+            return match (unfinished, assumed) {
+                (Some(hop), _) => Ok((hop.previous.clone(), Resume::Reapply)),
+                // No installer and no journal to contradict the operator.
+                (None, Some(assumed)) => Ok((assumed.clone(), Resume::Clean)),
+                (None, None) => Err(StateError::NotInstalled { deployment }.into()),
+            };
+        }
+        Err(err) => return Err(err.into()),
     };
-    let version: Version = running.parse().map_err(|_| UpgradeError::NotAVersion {
-        image: String::new(),
-        tag: running.clone(),
-    })?;
     let resume = match installer_state(client, &manifest.cluster).await? {
         InstallerState::Absent => Resume::Clean,
-        InstallerState::Finished(Some(installed)) if installed != running => Resume::Reapply,
+        InstallerState::Finished(Some(installed)) if installed != version.to_string() => {
+            Resume::Reapply
+        }
         InstallerState::Finished(_) => Resume::Clean,
         InstallerState::Running => Resume::WaitForInstaller,
         InstallerState::Failed => Resume::Reapply,

@@ -45,6 +45,25 @@ pub(super) async fn take_lock(
     }
 }
 
+/// Drops a lock left by a dead process on this host (a killed run), so a
+/// run with nothing left to do does not leave the cluster looking busy.
+/// A lock held by a live run, or by another host, stays.
+pub(super) async fn clear_abandoned_lock(
+    journal: &Journal,
+    state: &crate::cluster::journal::JournalState,
+) -> Result<(), UpgradeError> {
+    let Some(lock) = &state.lock else {
+        return Ok(());
+    };
+    if !holder_is_dead(&lock.holder) {
+        return Ok(());
+    }
+    let holder = lock_holder();
+    journal.lock(&holder, STALE_AFTER, true).await?;
+    journal.unlock(&holder).await?;
+    Ok(())
+}
+
 pub(super) fn spawn_heartbeat(journal: Journal, holder: String) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {

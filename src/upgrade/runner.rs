@@ -6,7 +6,7 @@ use super::files::{LoadError, LoadedStep, StepLoader};
 use super::gate::{Gate, GuidePolicy};
 use super::hops::{remaining, PositionError};
 use super::locate::{choose_variant, detect_variant, locate, Resume};
-use super::lock::{lock_holder, spawn_heartbeat, take_lock};
+use super::lock::{clear_abandoned_lock, lock_holder, spawn_heartbeat, take_lock};
 use super::overrides::{apply_overrides, OverridesStepError};
 use super::status::journal_namespace;
 use crate::bundle::manifest::{Hop, Manifest};
@@ -58,10 +58,20 @@ pub struct ApplyRequest {
 pub enum ApplyOutcome {
     /// The cluster already runs the bundle's target.
     UpToDate(Version),
-    /// A dry run went through these hops.
-    DryRun(Vec<Version>),
-    /// These hops were applied and finished.
-    Applied(Vec<Version>),
+    /// A dry run went through these hops, starting from `from`.
+    DryRun {
+        /// The version the cluster runs.
+        from: Version,
+        /// The hops that would run, in order.
+        hops: Vec<Version>,
+    },
+    /// These hops were applied and finished, starting from `from`.
+    Applied {
+        /// The version the cluster ran before.
+        from: Version,
+        /// The hops applied, in order.
+        hops: Vec<Version>,
+    },
 }
 
 /// Why an apply run stopped.
@@ -82,6 +92,16 @@ pub enum UpgradeError {
     /// The bundle does not fit the cluster.
     #[error(transparent)]
     Position(#[from] PositionError),
+    /// `--current` contradicts the version the cluster reports.
+    #[error("the cluster's installer image {image} says it runs {detected}, but --current says {assumed}; nothing was changed. --current is only for an installer image whose tag is not a version: drop it to upgrade from {detected}")]
+    CurrentDisagrees {
+        /// The installer image.
+        image: String,
+        /// The version its tag names.
+        detected: Version,
+        /// What `--current` said.
+        assumed: Version,
+    },
     /// The installer image tag is not a version.
     #[error("the cluster's installer image {image} has tag `{tag}`, which is not a version; pass --current VERSION to say which version runs")]
     NotAVersion {
@@ -108,6 +128,9 @@ pub enum UpgradeError {
         /// The bundle file.
         bundle: String,
     },
+    /// Nobody confirmed the start: no terminal to ask on and no `--yes`.
+    #[error("nothing was changed: no terminal to confirm the upgrade on. To upgrade unattended, rerun with --yes (and --accept-guides, or --accept-guide HOP, once the migration guides' steps are done); --dry-run shows what would change")]
+    NeedsConfirmation,
     /// The operator said no.
     #[error("stopped: the operator declined; nothing more was changed")]
     Declined,
@@ -130,7 +153,10 @@ pub enum UpgradeError {
 impl UpgradeError {
     /// True when the run stopped for the operator rather than failed.
     pub fn needs_operator(&self) -> bool {
-        matches!(self, UpgradeError::NeedsOperator { .. })
+        matches!(
+            self,
+            UpgradeError::NeedsOperator { .. } | UpgradeError::NeedsConfirmation
+        )
     }
 }
 
@@ -170,9 +196,15 @@ pub async fn apply(
     let journal = Journal::new(client.clone(), journal_namespace(&manifest.cluster));
     let state = journal.read().await?;
     let (current, resume) = locate(&client, &manifest, &state, request.current.as_ref()).await?;
+    if resume == Resume::Clean && !request.dry_run {
+        record_finished_while_away(&journal, &state, &current).await?;
+    }
     let busy = resume != Resume::Clean;
     let hops = remaining(&manifest, &current, busy)?;
     if hops.is_empty() {
+        if !request.dry_run {
+            clear_abandoned_lock(&journal, &state).await?;
+        }
         console.say(&format!(
             "the cluster already runs {current}: nothing to do"
         ));
@@ -222,12 +254,18 @@ pub async fn apply(
             )
             .await?;
         }
-        return Ok(ApplyOutcome::DryRun(
-            hops.iter().map(|h| h.version.clone()).collect(),
-        ));
+        return Ok(ApplyOutcome::DryRun {
+            from: current,
+            hops: hops.iter().map(|h| h.version.clone()).collect(),
+        });
     }
-    if request.confirm && console.interactive() && !console.confirm("Start the upgrade?") {
-        return Err(UpgradeError::Declined);
+    if request.confirm {
+        if !console.interactive() {
+            return Err(UpgradeError::NeedsConfirmation);
+        }
+        if !console.confirm("Start the upgrade?") {
+            return Err(UpgradeError::Declined);
+        }
     }
 
     let holder = lock_holder();
@@ -250,7 +288,36 @@ pub async fn apply(
     let unlocked = journal.unlock(&holder).await;
     let done = result?;
     unlocked?;
-    Ok(ApplyOutcome::Applied(done))
+    Ok(ApplyOutcome::Applied {
+        from: current,
+        hops: done,
+    })
+}
+
+/// A hop left `Started` (or `Failed`) by an earlier run whose installer then
+/// finished it while no ferry was watching (the run was killed during the
+/// wait): the cluster runs that version, installed, so it is recorded done.
+async fn record_finished_while_away(
+    journal: &Journal,
+    state: &crate::cluster::journal::JournalState,
+    current: &Version,
+) -> Result<(), UpgradeError> {
+    let version = current.to_string();
+    let Some(record) = state.hop(&version) else {
+        return Ok(());
+    };
+    if record.status == HopStatus::Done {
+        return Ok(());
+    }
+    journal
+        .record_hop(
+            &record.bundle_id,
+            &version,
+            HopStatus::Done,
+            Some("the installer finished it after the run that started it stopped".to_string()),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Checks every remaining hop before the first changes anything: each

@@ -24,8 +24,28 @@ fn prepared(at: &str, from: &str, to: &str, extra: &[&str]) -> World {
     world
 }
 
+/// `ferry apply --yes` in the background, its output dropped.
+fn spawn_apply(world: &World) -> std::process::Child {
+    world
+        .ferry()
+        .args(["apply", BUNDLE, "--pub", "ops.pub", "--yes"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// `ferry apply` unattended (`--yes`: the tests have no terminal).
 fn apply(world: &World, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["apply", BUNDLE, "--pub", "ops.pub", "--timeout", "60s"];
+    let mut args = vec![
+        "apply",
+        BUNDLE,
+        "--pub",
+        "ops.pub",
+        "--timeout",
+        "60s",
+        "--yes",
+    ];
     args.extend_from_slice(extra);
     world.run(&args)
 }
@@ -39,14 +59,14 @@ fn status_version(world: &World) -> String {
 fn upgrades_1_0_to_1_3_hop_by_hop() {
     let world = prepared("1.0.0", "1.0.0", "1.3.0", &[]);
     assert_eq!(status_version(&world), "1.0.0");
-    let out = apply(&world, &["--accept-guides", "--yes"]);
+    let out = apply(&world, &["--accept-guides"]);
     assert_success(&out);
     assert_eq!(
         world.cluster().installed_versions(),
         ["1.1.0", "1.2.2", "1.3.0"]
     );
     assert_eq!(status_version(&world), "1.3.0");
-    let again = apply(&world, &["--accept-guides", "--yes"]);
+    let again = apply(&world, &["--accept-guides"]);
     assert_success(&again);
     assert!(
         stdout(&again).contains("nothing to do"),
@@ -228,7 +248,7 @@ fn kill_9_at_any_point_then_rerun_installs_each_hop_once() {
         let _ = child.kill();
         let _ = child.wait();
     }
-    assert_success(&apply(&world, &["--accept-guides", "--yes"]));
+    assert_success(&apply(&world, &["--accept-guides"]));
     assert_eq!(
         world.cluster().installed_versions(),
         ["1.1.0", "1.2.2", "1.3.0"]
@@ -242,15 +262,9 @@ fn a_second_concurrent_apply_refuses() {
         ..cluster_at("1.0.0")
     });
     assert_success(&world.bundle("1.0.0", "1.1.0", BUNDLE, &[]));
-    let mut first = world
-        .ferry()
-        .args(["apply", BUNDLE, "--pub", "ops.pub", "--yes"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut first = spawn_apply(&world);
     std::thread::sleep(Duration::from_millis(700));
-    let second = apply(&world, &["--yes"]);
+    let second = apply(&world, &[]);
     assert_exit(&second, 1);
     assert!(stderr(&second).contains("lock"), "{}", stderr(&second));
     assert!(first.wait().unwrap().success());
@@ -391,4 +405,99 @@ fn a_local_cluster_is_detected_and_gets_the_local_assets() {
         "{text}"
     );
     assert!(!text.contains("kyma-installer-cluster.yaml"), "{text}");
+}
+
+#[test]
+fn current_cannot_contradict_a_version_tag() {
+    // The installer image says 1.5.0; claiming 1.2.2 would make the 1.3.0
+    // hop a downgrade.
+    let world = prepared("1.5.0", "1.0.0", "1.3.0", &[]);
+    let out = apply(&world, &["--current", "1.2.2", "--accept-guides"]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("1.5.0") && err.contains("--current"), "{err}");
+    assert!(world.cluster().installed_versions().is_empty());
+    assert_eq!(status_version(&world), "1.5.0");
+    // The same claim that agrees with the tag is harmless.
+    let out = apply(&world, &["--current", "1.5.0", "--accept-guides"]);
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("newer than this bundle"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn current_names_the_version_behind_a_tag_that_is_not_one() {
+    let world = prepared("latest", "1.0.0", "1.1.0", &[]);
+    let out = apply(&world, &[]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("--current"), "{}", stderr(&out));
+    assert_success(&apply(&world, &["--current", "1.0.0"]));
+    assert_eq!(world.cluster().installed_versions(), ["1.1.0"]);
+}
+
+#[test]
+fn without_a_terminal_or_yes_nothing_changes() {
+    let world = prepared("1.0.0", "1.0.0", "1.3.0", &[]);
+    let out = world.run(&["apply", BUNDLE, "--pub", "ops.pub", "--accept-guides"]);
+    assert_exit(&out, 3);
+    let err = stderr(&out);
+    assert!(
+        err.contains("--yes") && err.contains("nothing was changed"),
+        "{err}"
+    );
+    assert!(world.cluster().installed_versions().is_empty());
+    let status = json(&world.run(&["status", "--json"]));
+    assert_eq!(status["hops"], serde_json::json!([]), "{status}");
+    assert!(status["lock"].is_null(), "{status}");
+}
+
+#[test]
+fn a_hop_the_installer_finished_after_a_kill_is_recorded_done() {
+    let world = World::with_cluster(ClusterConfig {
+        installer_delay: Duration::from_millis(2500),
+        ..cluster_at("1.0.0")
+    });
+    assert_success(&world.bundle("1.0.0", "1.1.0", BUNDLE, &[]));
+    let mut child = spawn_apply(&world);
+    // Kill it while it waits for the installer (the hop is recorded started).
+    let started = wait_for(Duration::from_secs(60), || {
+        let status = json(&world.run(&["status", "--json"]));
+        status["hops"][0]["status"] == "started"
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(started, "the hop never started");
+    // The installer finishes on its own; the rerun finds nothing to do and
+    // the journal says the hop is done.
+    assert!(wait_for(Duration::from_secs(60), || {
+        world.cluster().installed_versions() == ["1.1.0"]
+    }));
+    let again = apply(&world, &[]);
+    assert_success(&again);
+    assert!(
+        stdout(&again).contains("nothing to do"),
+        "{}",
+        stdout(&again)
+    );
+    let status = json(&world.run(&["status", "--json"]));
+    assert_eq!(status["hops"][0]["status"], "done", "{status}");
+    assert!(status["hops"][0]["finished"].is_string(), "{status}");
+    // Nor does the killed run's lock make the cluster look busy.
+    assert!(status["lock"].is_null(), "{status}");
+    assert_eq!(status["upgrade_in_progress"], false, "{status}");
+}
+
+/// Polls `ready` every 100 ms until it holds or `limit` passes.
+fn wait_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        if ready() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
 }

@@ -1,8 +1,11 @@
 mod apply;
 mod bundle;
 mod cli;
+mod errors;
 mod faults;
+mod guide;
 mod mirror;
+mod output;
 mod plan;
 mod resume;
 mod sandbox;

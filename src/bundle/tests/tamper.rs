@@ -302,7 +302,9 @@ fn other_files_are_not_bundles() {
         "{err:?}"
     );
     let err = verify_bundle(&fx.path("absent.tar.gz"), &fx.public).unwrap_err();
-    assert!(matches!(err, VerifyError::Io { .. }), "{err:?}");
+    assert!(matches!(err, VerifyError::NotFound { .. }), "{err:?}");
+    let err = verify_bundle(fx.dir.path(), &fx.public).unwrap_err();
+    assert!(matches!(err, VerifyError::IsDirectory { .. }), "{err:?}");
 }
 
 #[test]

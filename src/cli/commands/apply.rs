@@ -4,6 +4,7 @@ use crate::bundle::sign;
 use crate::cli::args::ApplyArgs;
 use crate::cli::console::TerminalConsole;
 use crate::cli::exit::UsageError;
+use crate::cli::output::outln;
 use crate::cli::output::print_json;
 use crate::cli::settings::Globals;
 use crate::cluster::connect::ClusterTarget;
@@ -48,22 +49,30 @@ pub async fn run(globals: &Globals, args: &ApplyArgs) -> Result<()> {
         break_lock: args.break_lock,
     };
     let outcome = apply(&request, &console).await?;
-    let (state, version, hops) = match &outcome {
-        ApplyOutcome::UpToDate(version) => ("up-to-date", version.to_string(), Vec::new()),
-        ApplyOutcome::DryRun(hops) => ("dry-run", String::new(), hops.clone()),
-        ApplyOutcome::Applied(hops) => (
-            "applied",
-            hops.last().map(|v| v.to_string()).unwrap_or_default(),
-            hops.clone(),
-        ),
+    let (state, from, version, hops) = match &outcome {
+        ApplyOutcome::UpToDate(version) => ("up-to-date", version, version, &[][..]),
+        ApplyOutcome::DryRun { from, hops } => {
+            ("dry-run", from, hops.last().unwrap_or(from), &hops[..])
+        }
+        ApplyOutcome::Applied { from, hops } => {
+            ("applied", from, hops.last().unwrap_or(from), &hops[..])
+        }
     };
     if args.json {
-        return print_json(&json!({ "outcome": state, "version": version, "hops": hops }));
+        return print_json(&json!({
+            "outcome": state,
+            "from": from,
+            "version": version,
+            "hops": hops,
+            "dry_run": args.dry_run,
+        }));
     }
+    // The work is done: a reader that went away can no longer hurt it.
     match outcome {
-        ApplyOutcome::UpToDate(_) => {}
-        ApplyOutcome::DryRun(_) => println!("dry run finished: the cluster was not changed"),
-        ApplyOutcome::Applied(_) => println!("upgrade finished: the cluster runs {version}"),
+        ApplyOutcome::UpToDate(_) => Ok(()),
+        ApplyOutcome::DryRun { .. } => outln!(
+            "dry run finished: the cluster was not changed (it would go from {from} to {version})"
+        ),
+        ApplyOutcome::Applied { .. } => outln!("upgrade finished: the cluster runs {version}"),
     }
-    Ok(())
 }

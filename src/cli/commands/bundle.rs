@@ -3,6 +3,7 @@
 use crate::archive::ArchiveSource;
 use crate::cli::args::BundleArgs;
 use crate::cli::exit::UsageError;
+use crate::cli::output::outln;
 use crate::cli::output::{human_size, print_json};
 use crate::cli::settings::{fetcher, load_signing_key, Globals};
 use crate::pack;
@@ -30,7 +31,7 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
     let http = globals.http(progress.clone())?;
     let source = match &args.source {
         Some(dir) => Origin::Archive(Box::new(ArchiveSource::open(dir, &profile.repo_slug())?)),
-        None => globals.origin(&profile, http.clone()),
+        None => args.github.origin(&profile, http.clone()),
     };
     let range = &args.range;
     let resolved =
@@ -58,7 +59,7 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
             "hops": manifest.hops.iter().map(|h| &h.version).collect::<Vec<_>>(),
         }));
     }
-    println!(
+    outln!(
         "wrote {} ({}, {} files, {} hops: {})",
         args.output.display(),
         human_size(summary.bytes),
@@ -70,13 +71,13 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
             .map(|h| h.version.to_string())
             .collect::<Vec<_>>()
             .join(" -> ")
-    );
+    )?;
     if summary.reused > 0 {
-        println!(
+        outln!(
             "{} of the files were already compressed in the cache",
             summary.reused
-        );
+        )?;
     }
-    println!("sha256 {}", summary.sha256);
+    outln!("sha256 {}", summary.sha256)?;
     Ok(())
 }

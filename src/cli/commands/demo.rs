@@ -3,9 +3,10 @@
 
 use super::{apply, bundle, guide, inspect, keygen, plan, status, verify};
 use crate::cli::args::{
-    ApplyArgs, BundleArgs, ClusterArgs, DemoArgs, GuideArgs, InspectArgs, KeygenArgs, PlanArgs,
-    RangeArgs, StatusArgs, VerifyArgs,
+    ApplyArgs, BundleArgs, ClusterArgs, DemoArgs, GitHubArgs, GuideArgs, InspectArgs, KeygenArgs,
+    PlanArgs, RangeArgs, StatusArgs, VerifyArgs,
 };
+use crate::cli::output::outln;
 use crate::cli::settings::Globals;
 use crate::recipe::Variant;
 use crate::sandbox::github::{Catalogue, GitHubSim};
@@ -28,14 +29,16 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     let sim = GitHubSim::start(Catalogue::kyma()).await?;
     let globals = Globals {
         profile: "kyma".to_string(),
-        github_api: sim.base_url(),
         quiet: globals.quiet,
     };
-    println!(
+    let github = || GitHubArgs {
+        github_api: sim.base_url(),
+    };
+    outln!(
         "ferry demo: a simulated GitHub serves the Kyma 1.x release history at {}",
         sim.base_url()
-    );
-    println!("working in {}", dir.display());
+    )?;
+    outln!("working in {}", dir.display())?;
     let api = format!("--github-api {}", sim.base_url());
     let key = dir.join("ops");
     let bundle_file = dir.join("kyma-1.0.0-1.3.0.ferry.tar.gz");
@@ -48,18 +51,19 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     announce(&format!(
         "ferry keygen --output {} --unencrypted",
         key.display()
-    ));
+    ))?;
     keygen::run(&KeygenArgs {
         output: key.clone(),
         unencrypted: true,
         force: true,
     })?;
 
-    announce(&format!("ferry {api} plan --from 1.0.0 --to 1.3.0"));
+    announce(&format!("ferry plan --from 1.0.0 --to 1.3.0 {api}"))?;
     plan::run(
         &globals,
         &PlanArgs {
             range: range(),
+            github: github(),
             json: false,
         },
     )
@@ -67,15 +71,16 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
 
     let cache = dir.join("cache");
     announce(&format!(
-        "ferry {api} bundle --from 1.0.0 --to 1.3.0 --key {} --output {} --cache {}",
+        "ferry bundle --from 1.0.0 --to 1.3.0 --key {} --output {} --cache {} {api}",
         key.with_extension("key").display(),
         bundle_file.display(),
         cache.display()
-    ));
+    ))?;
     bundle::run(
         &globals,
         &BundleArgs {
             range: range(),
+            github: github(),
             key: key.with_extension("key"),
             output: bundle_file.clone(),
             jobs: 4,
@@ -90,23 +95,28 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         "ferry verify {} --pub {}",
         bundle_file.display(),
         key.with_extension("pub").display()
-    ));
+    ))?;
     verify::run(&VerifyArgs {
         bundle: bundle_file.clone(),
         public_key: key.with_extension("pub"),
         json: false,
     })?;
 
-    announce(&format!("ferry inspect {}", bundle_file.display()));
+    announce(&format!(
+        "ferry inspect {} --pub {}",
+        bundle_file.display(),
+        key.with_extension("pub").display()
+    ))?;
     inspect::run(&InspectArgs {
         bundle: bundle_file.clone(),
+        public_key: Some(key.with_extension("pub")),
         json: false,
     })?;
 
     sim.shutdown();
 
-    println!();
-    println!("--- the air gap: from here on nothing is downloaded ---");
+    outln!()?;
+    outln!("--- the air gap: from here on nothing is downloaded ---")?;
     let cluster = KubeSim::start(ClusterConfig {
         kubernetes: (1, 15),
         kyma_version: Some("1.0.0".to_string()),
@@ -116,18 +126,23 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     .await?;
     let kubeconfig = dir.join("kubeconfig");
     cluster.write_kubeconfig(&kubeconfig, "kyma-sim")?;
-    println!(
+    outln!(
         "a simulated Kyma 1.0.0 cluster listens at {}",
         cluster.base_url()
-    );
+    )?;
     let cluster_args = || cluster_args(&kubeconfig);
     show_status(&globals, &kubeconfig).await?;
 
-    println!("(the operator reads each hop's migration guide first:)");
+    outln!("(the operator reads each hop's migration guide first:)")?;
     for hop in ["1.2", "1.3"] {
-        announce(&format!("ferry guide {} {hop}", bundle_file.display()));
+        announce(&format!(
+            "ferry guide {} {hop} --pub {}",
+            bundle_file.display(),
+            key.with_extension("pub").display()
+        ))?;
         guide::run(&GuideArgs {
             bundle: bundle_file.clone(),
+            public_key: Some(key.with_extension("pub")),
             hop: hop.to_string(),
         })?;
     }
@@ -136,7 +151,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         bundle_file.display(),
         key.with_extension("pub").display(),
         kubeconfig.display()
-    ));
+    ))?;
     apply::run(
         &globals,
         &ApplyArgs {
@@ -158,13 +173,12 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     .await?;
 
     show_status(&globals, &kubeconfig).await?;
-    println!(
+    outln!(
         "installed, in order: {}",
         cluster.installed_versions().join(" -> ")
-    );
+    )?;
     cluster.shutdown();
-    finish(args.keep.as_deref(), &bundle_file);
-    Ok(())
+    finish(args.keep.as_deref(), &bundle_file)
 }
 
 fn cluster_args(kubeconfig: &Path) -> ClusterArgs {
@@ -178,7 +192,7 @@ async fn show_status(globals: &Globals, kubeconfig: &Path) -> Result<()> {
     announce(&format!(
         "ferry status --kubeconfig {}",
         kubeconfig.display()
-    ));
+    ))?;
     let args = StatusArgs {
         cluster: cluster_args(kubeconfig),
         json: false,
@@ -186,19 +200,19 @@ async fn show_status(globals: &Globals, kubeconfig: &Path) -> Result<()> {
     status::run(globals, &args).await
 }
 
-fn announce(command: &str) {
-    println!();
-    println!("$ {command}");
+fn announce(command: &str) -> Result<()> {
+    outln!()?;
+    outln!("$ {command}")
 }
 
-fn finish(kept: Option<&Path>, bundle_file: &Path) {
-    println!();
+fn finish(kept: Option<&Path>, bundle_file: &Path) -> Result<()> {
+    outln!()?;
     match kept {
-        Some(dir) => println!(
+        Some(dir) => outln!(
             "demo finished: the key pair, bundle, cache and kubeconfig are in {}",
             dir.display()
         ),
-        None => println!(
+        None => outln!(
             "demo finished: {} was built and verified (temporary files removed; --keep DIR keeps them)",
             bundle_file.file_name().and_then(|n| n.to_str()).unwrap_or("the bundle")
         ),

@@ -1,15 +1,19 @@
-//! `ferry guide`: print a hop's migration guides from a bundle.
+//! `ferry guide`: print a hop's migration guides from a bundle, each checked
+//! against the manifest, the manifest against the trusted key when given.
 
+use super::inspect::{read_manifest, Shown};
 use crate::bundle::manifest::FileKind;
 use crate::bundle::reader;
 use crate::cli::args::GuideArgs;
 use crate::cli::exit::UsageError;
+use crate::cli::output::outln;
 use anyhow::Result;
-use std::io::Write;
 
-/// Prints the guides of the selected hop, each checked against the manifest.
+/// Prints the guides of the selected hop.
 pub fn run(args: &GuideArgs) -> Result<()> {
-    let (manifest, _) = reader::read_unverified(&args.bundle)?;
+    let Shown {
+        manifest, verified, ..
+    } = read_manifest(&args.bundle, args.public_key.as_deref())?;
     let Some(hop) = manifest.find_hop(&args.hop) else {
         let hops: Vec<String> = manifest
             .hops
@@ -29,22 +33,36 @@ pub fn run(args: &GuideArgs) -> Result<()> {
         .filter(|f| f.kind == FileKind::Guide)
         .collect();
     if guides.is_empty() {
-        println!(
+        return outln!(
             "hop {} -> {} has no migration guide",
-            hop.previous, hop.version
+            hop.previous,
+            hop.version
         );
-        return Ok(());
     }
-    let mut stdout = std::io::stdout().lock();
+    if !verified {
+        warn_unverified(&args.bundle.display().to_string());
+    }
     for file in guides {
         let text = reader::read_payload_file(&args.bundle, &file.path)?;
-        writeln!(
-            stdout,
-            "==> {} (hop {} -> {}) <==",
-            file.path, hop.previous, hop.version
+        outln!(
+            "==> {} (hop {} -> {}){} <==",
+            file.path,
+            hop.previous,
+            hop.version,
+            if verified { "" } else { " UNVERIFIED" }
         )?;
-        stdout.write_all(&text)?;
-        writeln!(stdout)?;
+        outln!("{}", String::from_utf8_lossy(&text))?;
     }
     Ok(())
+}
+
+/// The warning for guides whose bundle signature nobody checked.
+fn warn_unverified(bundle: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "warning: UNVERIFIED: the signature of {bundle} was not checked, so this guide may not \
+         be what its author wrote. Check it before following any step: \
+         ferry guide {bundle} HOP --pub KEY (or ferry verify {bundle} --pub KEY)"
+    );
 }

@@ -1,17 +1,69 @@
-//! `ferry inspect`: what a bundle says it holds (not verified).
+//! `ferry inspect`: what a bundle says it holds, with its signature checked
+//! when a trusted key is given.
 
+use crate::bundle::manifest::Manifest;
 use crate::bundle::reader;
+use crate::bundle::sign::{self, SignatureInfo};
 use crate::cli::args::InspectArgs;
-use crate::cli::output::{human_size, list_or_dash, print_json};
+use crate::cli::output::{human_size, list_or_dash, outln, print_json};
 use anyhow::Result;
+use std::path::Path;
+
+/// A manifest as read for showing, and what is known of its signature.
+pub(super) struct Shown {
+    /// The manifest.
+    pub manifest: Manifest,
+    /// The signer, when the bundle carries a readable signature.
+    pub signer: Option<SignatureInfo>,
+    /// True when the signature was checked against a trusted key.
+    pub verified: bool,
+}
+
+/// Reads the manifest; with `key`, refuses it unless that key signed it.
+pub(super) fn read_manifest(bundle: &Path, key: Option<&Path>) -> Result<Shown> {
+    match key {
+        Some(key) => {
+            let key = sign::load_public_key(key)?;
+            let (manifest, signer) = reader::read_signed_manifest(bundle, &key)?;
+            Ok(Shown {
+                manifest,
+                signer: Some(signer),
+                verified: true,
+            })
+        }
+        None => {
+            let (manifest, signer) = reader::read_unverified(bundle)?;
+            Ok(Shown {
+                manifest,
+                signer,
+                verified: false,
+            })
+        }
+    }
+}
 
 /// Prints the manifest.
 pub fn run(args: &InspectArgs) -> Result<()> {
-    let (manifest, signer) = reader::read_unverified(&args.bundle)?;
+    let Shown {
+        manifest,
+        signer,
+        verified,
+    } = read_manifest(&args.bundle, args.public_key.as_deref())?;
     if args.json {
-        return print_json(&manifest);
+        let mut value = serde_json::to_value(&manifest)?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert(
+                "signature".to_string(),
+                serde_json::json!({
+                    "verified": verified,
+                    "key_id": signer.as_ref().map(|s| &s.key_id),
+                    "trusted_comment": signer.as_ref().map(|s| &s.trusted_comment),
+                }),
+            );
+        }
+        return print_json(&value);
     }
-    println!(
+    outln!(
         "{}: {} {} -> {} ({} variant), {} hops, {} payload",
         args.bundle.display(),
         manifest.product,
@@ -20,36 +72,40 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         manifest.variant,
         manifest.hops.len(),
         human_size(manifest.payload_size())
-    );
-    match signer {
-        Some(signer) => println!(
-            "signed by key {} \"{}\" (not checked here: run ferry verify --pub KEY)",
+    )?;
+    match (signer, verified) {
+        (Some(signer), true) => outln!(
+            "signature verified: signed by trusted key {} \"{}\" (payload not read: ferry verify checks every file)",
             signer.key_id, signer.trusted_comment
-        ),
-        None => println!("NOT SIGNED"),
+        )?,
+        (Some(signer), false) => outln!(
+            "signed by key {} \"{}\" (NOT CHECKED: pass --pub KEY, or run ferry verify --pub KEY)",
+            signer.key_id, signer.trusted_comment
+        )?,
+        (None, _) => outln!("NOT SIGNED")?,
     }
-    println!("repository {}", manifest.repo);
-    println!();
-    println!("base {} (merge base for overrides)", manifest.base.version);
+    outln!("repository {}", manifest.repo)?;
+    outln!()?;
+    outln!("base {} (merge base for overrides)", manifest.base.version)?;
     for file in &manifest.base.files {
-        println!("   {:>10}  {}", human_size(file.size), file.path);
+        outln!("   {:>10}  {}", human_size(file.size), file.path)?;
     }
     for (number, hop) in manifest.hops.iter().enumerate() {
-        println!();
+        outln!()?;
         let pre = if hop.prerelease { " (pre-release)" } else { "" };
-        println!(
+        outln!(
             "{}. {} -> {}{pre}  tag {}",
             number + 1,
             hop.previous,
             hop.version,
             hop.tag
-        );
+        )?;
         if let Some(commit) = &hop.commit {
-            println!("   commit {commit}");
+            outln!("   commit {commit}")?;
         }
-        println!("   guides: {}", list_or_dash(&hop.guides));
+        outln!("   guides: {}", list_or_dash(&hop.guides))?;
         for file in &hop.files {
-            println!("   {:>10}  {}", human_size(file.size), file.path);
+            outln!("   {:>10}  {}", human_size(file.size), file.path)?;
         }
     }
     Ok(())

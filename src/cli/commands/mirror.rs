@@ -3,6 +3,7 @@
 use crate::archive::{self, Archive, MirrorOptions};
 use crate::cli::args::{MirrorArgs, MirrorCommand, MirrorVerifyArgs};
 use crate::cli::exit::UsageError;
+use crate::cli::output::outln;
 use crate::cli::output::print_json;
 use crate::cli::settings::Globals;
 use anyhow::{bail, Result};
@@ -22,7 +23,7 @@ pub async fn run(globals: &Globals, args: &MirrorArgs) -> Result<()> {
     let profile = globals.profile()?;
     let progress = globals.progress();
     let http = globals.http(progress.clone())?;
-    let source = globals.source(&profile, http.clone());
+    let source = args.github.source(&profile, http.clone());
     let archive = Archive::create(dest)?;
     let options = MirrorOptions {
         since: args.since.clone(),
@@ -45,18 +46,18 @@ pub async fn run(globals: &Globals, args: &MirrorArgs) -> Result<()> {
         }));
     }
     for line in &report.added {
-        println!("added {line}");
+        outln!("added {line}")?;
     }
     for line in &report.deleted_upstream {
-        println!("deleted upstream (kept) {line}");
+        outln!("deleted upstream (kept) {line}")?;
     }
-    println!(
+    outln!(
         "{} releases ({} new), {} files added, {} assets newly deleted upstream",
         report.releases,
         report.new_releases.len(),
         report.added.len(),
         report.deleted_upstream.len()
-    );
+    )?;
     Ok(())
 }
 
@@ -77,15 +78,15 @@ fn verify(args: &MirrorVerifyArgs) -> Result<()> {
     } else {
         for p in &report.problems {
             let release = p.release.as_deref().unwrap_or("(no release)");
-            println!("{release}: {}: {}", p.file, p.problem);
+            outln!("{release}: {}: {}", p.file, p.problem)?;
         }
-        println!(
+        outln!(
             "checked {} blobs and {} entries of {} releases: {} problems",
             report.blobs,
             report.entries,
             report.releases,
             report.problems.len()
-        );
+        )?;
     }
     if !report.problems.is_empty() {
         bail!(

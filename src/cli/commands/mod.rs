@@ -20,7 +20,6 @@ use anyhow::Result;
 pub async fn run(cli: Cli) -> Result<()> {
     let globals = Globals {
         profile: cli.profile,
-        github_api: cli.github_api,
         quiet: cli.quiet,
     };
     match cli.command {

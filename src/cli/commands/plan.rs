@@ -1,6 +1,7 @@
 //! `ferry plan`: the hops between two versions, as text or JSON.
 
 use crate::cli::args::PlanArgs;
+use crate::cli::output::outln;
 use crate::cli::output::{list_or_dash, print_json};
 use crate::cli::settings::Globals;
 use crate::pack;
@@ -15,7 +16,7 @@ use serde::Serialize;
 pub async fn run(globals: &Globals, args: &PlanArgs) -> Result<()> {
     let profile = globals.profile()?;
     let http = globals.http(globals.progress())?;
-    let source = globals.origin(&profile, http);
+    let source = args.github.origin(&profile, http);
     let range = &args.range;
     let resolved =
         pack::resolve_plan(&source, &profile, &range.from, &range.to, range.variant).await?;
@@ -23,8 +24,7 @@ pub async fn run(globals: &Globals, args: &PlanArgs) -> Result<()> {
     if args.json {
         print_json(&view)
     } else {
-        print_text(&view);
-        Ok(())
+        print_text(&view)
     }
 }
 
@@ -130,19 +130,18 @@ fn describe_step(step: &StepSpec) -> String {
     }
 }
 
-fn print_text(view: &PlanView) {
+fn print_text(view: &PlanView) -> Result<()> {
     let count = view.hops.len();
-    println!(
+    outln!(
         "{} upgrade plan {} -> {} ({} variant): {count} hop{}",
         view.product,
         view.from,
         view.to,
         view.variant,
         if count == 1 { "" } else { "s" }
-    );
+    )?;
     if count == 0 {
-        println!("nothing to do: already at {}", view.to);
-        return;
+        return outln!("nothing to do: already at {}", view.to);
     }
     for (number, hop) in view.hops.iter().enumerate() {
         let marker = if hop.prerelease {
@@ -150,25 +149,26 @@ fn print_text(view: &PlanView) {
         } else {
             ""
         };
-        println!();
-        println!(
+        outln!()?;
+        outln!(
             "{}. {} -> {}{marker}",
             number + 1,
             hop.previous,
             hop.version
-        );
+        )?;
         if let Some(reason) = &hop.pin_reason {
-            println!("   pinned:  {reason}");
+            outln!("   pinned:  {reason}")?;
         }
-        println!("   recipe:  {}", hop.recipe);
-        println!("   guides:  {}", list_or_dash(&hop.guides));
-        println!("   assets:  {}", list_or_dash(&hop.assets));
+        outln!("   recipe:  {}", hop.recipe)?;
+        outln!("   guides:  {}", list_or_dash(&hop.guides))?;
+        outln!("   assets:  {}", list_or_dash(&hop.assets))?;
         if !hop.repo_files.is_empty() {
-            println!("   repo:    {}", hop.repo_files.join(", "));
+            outln!("   repo:    {}", hop.repo_files.join(", "))?;
         }
         for (index, step) in hop.steps.iter().enumerate() {
             let label = if index == 0 { "steps:" } else { "" };
-            println!("   {label:<8} {}. {step}", index + 1);
+            outln!("   {label:<8} {}. {step}", index + 1)?;
         }
     }
+    Ok(())
 }

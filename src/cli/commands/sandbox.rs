@@ -4,6 +4,7 @@
 
 use crate::cli::args::{SandboxGithubArgs, SandboxKubeArgs};
 use crate::cli::exit::UsageError;
+use crate::cli::output::outln;
 use crate::sandbox::github::{Catalogue, Faults, GitHubSim};
 use crate::sandbox::kube::{ClusterConfig, KubeSim};
 use anyhow::{Context, Result};
@@ -20,11 +21,11 @@ pub async fn run_github(args: &SandboxGithubArgs) -> Result<()> {
     let repo = format!("{}/{}", catalogue.owner, catalogue.repo);
     let sim = GitHubSim::start_on(args.listen, catalogue).await?;
     sim.set_faults(faults);
-    println!("simulated GitHub API for {repo} at {}", sim.base_url());
-    println!(
+    outln!("simulated GitHub API for {repo} at {}", sim.base_url())?;
+    outln!(
         "try: ferry --github-api {} plan --from 1.0.0 --to 1.3.0",
         sim.base_url()
-    );
+    )?;
     tokio::signal::ctrl_c().await?;
     sim.shutdown();
     Ok(())
@@ -32,8 +33,12 @@ pub async fn run_github(args: &SandboxGithubArgs) -> Result<()> {
 
 /// Serves the Kubernetes simulator until Ctrl-C.
 pub async fn run_kube(args: &SandboxKubeArgs) -> Result<()> {
+    let kubernetes = match &args.kubernetes {
+        Some(text) => kubernetes_version(text)?,
+        None => ClusterConfig::kubernetes_for_kyma(args.kyma_version.as_deref()),
+    };
     let config = ClusterConfig {
-        kubernetes: kubernetes_version(&args.kubernetes)?,
+        kubernetes,
         kyma_version: args.kyma_version.clone(),
         installer_delay: Duration::from_millis(args.installer_delay_ms),
         ..ClusterConfig::default()
@@ -46,16 +51,17 @@ pub async fn run_kube(args: &SandboxKubeArgs) -> Result<()> {
                 args.kubeconfig.display()
             )
         })?;
-    println!(
-        "simulated Kubernetes {} API at {} (kubeconfig {})",
-        args.kubernetes,
+    outln!(
+        "simulated Kubernetes {}.{} API at {} (kubeconfig {})",
+        kubernetes.0,
+        kubernetes.1,
         sim.base_url(),
         args.kubeconfig.display()
-    );
-    println!(
+    )?;
+    outln!(
         "try: kubectl --kubeconfig {} get ns",
         args.kubeconfig.display()
-    );
+    )?;
     tokio::signal::ctrl_c().await?;
     sim.shutdown();
     Ok(())

@@ -1,6 +1,7 @@
 //! `ferry status`: the cluster's version and upgrade state.
 
 use crate::cli::args::StatusArgs;
+use crate::cli::output::outln;
 use crate::cli::output::print_json;
 use crate::cli::settings::Globals;
 use crate::cluster::connect::{connect, ClusterTarget};
@@ -51,34 +52,35 @@ pub async fn run(globals: &Globals, args: &StatusArgs) -> Result<()> {
         }));
     }
     match &status.version {
-        Some(version) => println!(
+        Some(version) => outln!(
             "{} {version} (installer image {})",
             profile.display_name,
             status.image.as_deref().unwrap_or("?")
-        ),
-        None => println!("{} is not installed", profile.display_name),
+        )?,
+        None => outln!("{} is not installed", profile.display_name)?,
     }
-    println!(
+    outln!(
         "installer: {state}{}",
         if description.is_empty() {
             String::new()
         } else {
             format!(", {description}")
         }
-    );
+    )?;
     if let Some(lock) = &journal.lock {
-        println!(
+        outln!(
             "upgrade in progress: locked by {} since {}",
-            lock.holder, lock.acquired
-        );
+            lock.holder,
+            lock.acquired
+        )?;
     }
     for hop in &journal.hops {
-        println!(
+        outln!(
             "  hop {}: {:?} {}",
             hop.version,
             hop.status,
             hop.finished.as_deref().unwrap_or("")
-        );
+        )?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use crate::bundle::{reader, sign};
 use crate::cli::args::VerifyArgs;
+use crate::cli::output::outln;
 use crate::cli::output::{human_size, print_json};
 use anyhow::Result;
 use serde_json::json;
@@ -24,13 +25,13 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
             "payload_bytes": verified.payload_bytes,
         }));
     }
-    println!(
+    outln!(
         "OK: {} verified: signed by key {} ({}), {} files, {} checked",
         args.bundle.display(),
         verified.signer.key_id,
         verified.signer.trusted_comment,
         manifest.files().count(),
         human_size(verified.payload_bytes)
-    );
+    )?;
     Ok(())
 }

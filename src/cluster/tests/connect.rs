@@ -30,7 +30,8 @@ async fn a_missing_context_file_or_wrong_token_is_a_clear_error() {
     };
     let err = fail(&target).await;
     assert!(
-        matches!(err, ClusterError::Kubeconfig { ref path, .. } if *path == cluster.kubeconfig()),
+        matches!(err, ClusterError::UnknownContext { ref path, ref available, .. }
+            if *path == cluster.kubeconfig() && available == &["sim"]),
         "{err:?}"
     );
 
@@ -54,7 +55,7 @@ async fn a_missing_context_file_or_wrong_token_is_a_clear_error() {
     })
     .await;
     assert!(
-        matches!(err, ClusterError::Unreachable { ref url, .. } if url.starts_with("http://127.0.0.1:")),
+        matches!(err, ClusterError::Unauthorized { ref url, code: 401, .. } if url.starts_with("http://127.0.0.1:")),
         "{err:?}"
     );
 }

@@ -65,6 +65,20 @@ pub struct ClusterConfig {
     pub fail_version: Option<String>,
 }
 
+impl ClusterConfig {
+    /// The Kubernetes minor a cluster running Kyma `version` had: Kyma up to
+    /// 1.9 deploys its installer as `extensions/v1beta1`, which Kubernetes
+    /// 1.16 stopped serving, so those clusters ran 1.15; later ones 1.16.
+    /// Without a (parsable) version: 1.16.
+    pub fn kubernetes_for_kyma(version: Option<&str>) -> (u32, u32) {
+        let parsed = version.and_then(|v| v.parse::<crate::version::Version>().ok());
+        match parsed {
+            Some(v) if v.major == 1 && v.minor < 10 => (1, 15),
+            _ => (1, 16),
+        }
+    }
+}
+
 impl Default for ClusterConfig {
     fn default() -> Self {
         ClusterConfig {
