@@ -83,16 +83,3 @@ async fn get_json(client: &reqwest::Client, url: &str) -> Value {
     assert_eq!(response.status(), 200, "{url}");
     response.json().await.unwrap()
 }
-
-/// `Response::json` for this reqwest build (its `json` feature is off).
-trait ReadJson {
-    /// Reads the body and parses it as JSON.
-    async fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, String>;
-}
-
-impl ReadJson for reqwest::Response {
-    async fn json<T: serde::de::DeserializeOwned>(self) -> Result<T, String> {
-        let bytes = self.bytes().await.map_err(|e| e.to_string())?;
-        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
-    }
-}
