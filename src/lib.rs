@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod cli;
 pub mod cluster;
 pub mod fetch;
+pub mod images;
 pub mod oci;
 pub mod pack;
 pub mod plan;

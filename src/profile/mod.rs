@@ -6,8 +6,10 @@
 //! named with `--profile FILE`. This module parses and validates them; it does
 //! not plan (see `plan`) or talk to a network.
 
+mod images;
 mod spec;
 
+pub use images::{Convention, ExtraImages, FileRule, ImagesSpec};
 pub use spec::{Recipe, StepSpec};
 
 use crate::recipe::ClusterSpec;
@@ -41,6 +43,8 @@ pub struct Profile {
     pub cluster: ClusterSpec,
     /// Recipes by target minor range.
     pub recipes: Vec<Recipe>,
+    /// Where container images are named beyond the manifests.
+    pub images: ImagesSpec,
 }
 
 /// A minor whose hop lands on a named release instead of its newest final patch.
@@ -104,6 +108,8 @@ struct RawProfile {
     pin: Vec<RawPin>,
     cluster: ClusterSpec,
     recipe: Vec<spec::RawRecipe>,
+    #[serde(default)]
+    images: images::RawImages,
 }
 
 #[derive(Deserialize)]
@@ -185,6 +191,7 @@ impl Profile {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let recipes = spec::resolve_recipes(raw.recipe).map_err(invalid)?;
+        let images = images::resolve(raw.images).map_err(invalid)?;
         Ok(Profile {
             display_name: raw
                 .product
@@ -199,6 +206,7 @@ impl Profile {
             pins,
             cluster: raw.cluster,
             recipes,
+            images,
         })
     }
 
