@@ -88,7 +88,8 @@ struct Wanted {
     obtain: Obtain,
 }
 
-/// Downloads everything the plan needs and writes the signed bundle to `output`.
+/// Downloads everything the plan needs and writes the signed bundle to
+/// `output`, replacing an existing file only when `replace`.
 pub async fn build_bundle(
     source: &Origin,
     fetcher: &Fetcher,
@@ -96,6 +97,7 @@ pub async fn build_bundle(
     resolved: &ResolvedPlan,
     key: &SecretKey,
     output: &Path,
+    replace: bool,
 ) -> Result<(Manifest, WriteSummary), PackError> {
     let plan = &resolved.plan;
     let Some(last) = plan.hops.last() else {
@@ -152,6 +154,7 @@ pub async fn build_bundle(
     let options = WriteOptions {
         store: Some(&members),
         progress: Some(&progress),
+        replace,
     };
     let summary = match write_bundle(&manifest, &payload, key, output, options) {
         // The damaged copy is dropped from the cache by now: compress afresh.

@@ -104,6 +104,12 @@ pub enum BundleError {
         /// The stored file.
         file: PathBuf,
     },
+    /// The output exists and the caller did not ask to replace it.
+    #[error("{path} already exists; pass --force to replace it or pick another name")]
+    OutputExists {
+        /// The output file.
+        path: PathBuf,
+    },
     /// Signing the manifest failed.
     #[error("could not sign the manifest")]
     Sign(#[from] SignError),
@@ -137,6 +143,8 @@ pub struct WriteOptions<'a> {
     pub store: Option<&'a dyn MemberStore>,
     /// Told `(done, total)` payload bytes as packing goes on.
     pub progress: Option<&'a dyn Fn(u64, u64)>,
+    /// Replace an existing output file; by default one is refused.
+    pub replace: bool,
 }
 
 /// Writes the bundle for `manifest` to `output`, atomically, signing the
@@ -177,7 +185,18 @@ pub fn write_bundle(
     tar.end().map_err(out_err)?;
     packer.tar_bytes(tar.take())?;
     let (bytes, sha256, reused) = packer.finish()?;
-    out.commit(0o644, Overwrite::Replace).map_err(out_err)?;
+    let overwrite = if options.replace {
+        Overwrite::Replace
+    } else {
+        Overwrite::Refuse
+    };
+    out.commit(0o644, overwrite)
+        .map_err(|source| match source.kind() {
+            io::ErrorKind::AlreadyExists => BundleError::OutputExists {
+                path: output.to_path_buf(),
+            },
+            _ => out_err(source),
+        })?;
     Ok(WriteSummary {
         bytes,
         sha256,

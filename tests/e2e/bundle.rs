@@ -223,6 +223,7 @@ fn a_failed_bundle_leaves_the_previous_output_untouched() {
         .env("FERRY_GITHUB_API", "http://127.0.0.1:9")
         .args([
             "bundle", "--from", "1.0.0", "--to", "1.3.0", "--key", "ops.key", "--output", BUNDLE,
+            "--force",
         ])
         .output()
         .unwrap();

@@ -3,6 +3,7 @@ mod bundle;
 mod cli;
 mod faults;
 mod mirror;
+mod output;
 mod plan;
 mod resume;
 mod sandbox;

@@ -78,6 +78,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
             range: range(),
             key: key.with_extension("key"),
             output: bundle_file.clone(),
+            force: true,
             jobs: 4,
             source: None,
             cache: Some(cache),
