@@ -79,6 +79,9 @@ pub enum VerifyError {
     /// `SHA256SUMS` is not the one the manifest implies.
     #[error("SHA256SUMS does not match the signed manifest; re-download the bundle")]
     SumsMismatch,
+    /// Data after the tar end-of-archive marker: unsigned content `tar -i` would extract.
+    #[error("the bundle holds data after the end of its tar archive, which no signature covers (tar -i would extract it); do not use this bundle")]
+    TrailingData,
     /// The gzip or tar stream ends early.
     #[error("the bundle is truncated; re-download it")]
     Truncated,

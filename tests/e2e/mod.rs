@@ -1,5 +1,6 @@
 mod apply;
 mod bundle;
+mod by_hand;
 mod cli;
 mod faults;
 mod mirror;
