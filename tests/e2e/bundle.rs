@@ -21,8 +21,13 @@ fn a_bundle_passes_ferry_minisign_tar_and_sha256sum() {
     let listing = tool(world.dir.path(), "tar", &["tzf", BUNDLE]);
     let entries: Vec<&str> = listing.lines().collect();
     assert_eq!(
-        entries[..3],
-        ["manifest.json", "manifest.json.minisig", "SHA256SUMS"]
+        entries[..4],
+        [
+            "manifest.json",
+            "manifest.json.minisig",
+            "SHA256SUMS",
+            "SHA256SUMS.minisig"
+        ]
     );
     for expected in [
         "base/1.0.0/assets/kyma-installer-cluster.yaml",
