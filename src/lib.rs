@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod fetch;
 pub mod pack;
 pub mod plan;
+pub mod process;
 pub mod profile;
 pub mod recipe;
 pub mod sandbox;

@@ -9,7 +9,7 @@
 //! payload file on the way in against the manifest. Building the manifest
 //! and fetching the files are the caller's job; reading bundles is `reader`'s.
 
-use super::atomic::{AtomicFile, Overwrite};
+use super::atomic::{parent_dir, sweep_stale, AtomicFile, Overwrite};
 use super::manifest::{
     FileEntry, Manifest, MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME, SUMS_SIGNATURE_NAME,
 };
@@ -197,6 +197,9 @@ pub fn write_bundle(
         path: output.to_path_buf(),
         source,
     };
+    for stale in sweep_stale(parent_dir(output)) {
+        tracing::info!("removed {}, left by an interrupted ferry", stale.display());
+    }
     let mut out = AtomicFile::create(output).map_err(out_err)?;
     let mtime = u64::try_from(manifest.source_date_epoch).unwrap_or(0);
     let mut tar = TarLayout::new(mtime);
