@@ -3,6 +3,7 @@ mod bundle;
 mod by_hand;
 mod cli;
 mod faults;
+mod guides;
 mod interrupt;
 mod mirror;
 mod output;
