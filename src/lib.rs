@@ -15,6 +15,7 @@ pub mod images;
 pub mod oci;
 pub mod pack;
 pub mod plan;
+pub mod process;
 pub mod profile;
 pub mod recipe;
 pub mod sandbox;

@@ -15,8 +15,9 @@ use crate::plan::guides::{self, BranchListing};
 use crate::plan::{self, Plan, PlannedHop};
 use crate::profile::{Profile, StepSpec};
 use crate::recipe::{Step, Variant};
-use crate::source::origin::{Obtain, Origin, OriginError};
-use crate::version::Version;
+use crate::source::github::ListedFile;
+use crate::source::origin::{GuideListing, Obtain, Origin, OriginError};
+use crate::version::{Minor, Version};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -46,6 +47,24 @@ pub enum PackError {
     /// The cache could not store release notes.
     #[error(transparent)]
     Cache(#[from] crate::fetch::CacheError),
+    /// A hop's release branch does not exist.
+    #[error("release branch {branch} (of the hop to {version}) does not exist in the repository; fix `release_branch` in the profile (now \"{template}\"), or, if that minor really has no branch, cover it with `minors_without_branch`")]
+    MissingBranch {
+        /// The branch name the profile gave.
+        branch: String,
+        /// The hop's version.
+        version: Version,
+        /// The profile's `release_branch` template.
+        template: String,
+    },
+    /// The guide folder exists on no branch searched, nor on any other release branch.
+    #[error("the guide folder {dir} exists neither on {} nor on any other release branch; fix `guide_dir` in the profile", branches.join(", "))]
+    NoGuideFolder {
+        /// The profile's `guide_dir`.
+        dir: String,
+        /// The hops' branches, which exist but lack the folder.
+        branches: Vec<String>,
+    },
     /// Nothing to bundle.
     #[error("--from and --to are both {0}: there is nothing to bundle")]
     Empty(Version),
@@ -64,20 +83,92 @@ pub async fn resolve_plan(
 ) -> Result<ResolvedPlan, PackError> {
     let releases = source.releases().await?;
     let mut plan = plan::plan(profile, &releases, from, to, variant)?;
-    let mut listings = Vec::new();
+    let listings = guide_listings(source, profile, &plan, &releases).await?;
     let mut guide_blobs = HashMap::new();
-    for branch in guides::branches_to_search(profile, &plan.hops) {
-        let files = source.list_folder(&profile.guide_dir, &branch).await?;
-        for file in &files {
+    for (branch, files) in &listings {
+        for file in files {
             guide_blobs.insert((branch.clone(), file.name.clone()), file.sha.clone());
         }
-        listings.push(BranchListing {
+    }
+    let listings: Vec<BranchListing> = listings
+        .into_iter()
+        .map(|(branch, files)| BranchListing {
             branch,
             files: files.into_iter().map(|f| f.name).collect(),
-        });
-    }
+        })
+        .collect();
     guides::attach(profile, &mut plan.hops, &listings);
     Ok(ResolvedPlan { plan, guide_blobs })
+}
+
+/// Lists the guide folder on each hop's target branch, refusing a profile
+/// whose `release_branch` or `guide_dir` names nothing:
+///
+/// - a missing branch is an error, unless `minors_without_branch` covers its minor;
+/// - a branch without the folder is fine (git keeps no empty folders, so a
+///   release with no guide looks like that), as long as the folder exists
+///   somewhere: on another hop's branch, else on the nearest other release
+///   branch (earlier ones first). Found nowhere, `guide_dir` is wrong.
+async fn guide_listings(
+    source: &Origin,
+    profile: &Profile,
+    plan: &Plan,
+    releases: &[crate::source::Release],
+) -> Result<Vec<(String, Vec<ListedFile>)>, PackError> {
+    let mut listings = Vec::new();
+    let mut without_folder = Vec::new();
+    for hop in &plan.hops {
+        let minor = hop.version.minor_key();
+        let branch = profile.branch_for(minor);
+        if listings.iter().any(|(b, _)| *b == branch) || without_folder.contains(&branch) {
+            continue;
+        }
+        match source.guide_listing(&profile.guide_dir, &branch).await? {
+            GuideListing::Files(files) => listings.push((branch, files)),
+            GuideListing::NoFolder => without_folder.push(branch),
+            GuideListing::NoBranch if profile.has_no_branch(minor) => {}
+            GuideListing::NoBranch => {
+                return Err(PackError::MissingBranch {
+                    branch,
+                    version: hop.version.clone(),
+                    template: profile.release_branch.clone(),
+                })
+            }
+        }
+    }
+    if listings.is_empty() && !without_folder.is_empty() {
+        let searched: Vec<Minor> = plan.hops.iter().map(|h| h.version.minor_key()).collect();
+        let start = searched.first().copied();
+        let mut others: Vec<Minor> = releases
+            .iter()
+            .filter_map(|r| r.tag.parse::<Version>().ok())
+            .map(|v| v.minor_key())
+            .filter(|m| !searched.contains(m) && !profile.has_no_branch(*m))
+            .collect();
+        others.sort();
+        others.dedup();
+        // Nearest first: earlier minors newest first, then later ones oldest first.
+        let (earlier, later): (Vec<Minor>, Vec<Minor>) = others
+            .into_iter()
+            .partition(|m| start.is_some_and(|s| *m < s));
+        let mut found = false;
+        for minor in earlier.into_iter().rev().chain(later) {
+            let branch = profile.branch_for(minor);
+            if let GuideListing::Files(_) =
+                source.guide_listing(&profile.guide_dir, &branch).await?
+            {
+                found = true;
+                break;
+            }
+        }
+        if !found {
+            return Err(PackError::NoGuideFolder {
+                dir: profile.guide_dir.clone(),
+                branches: without_folder,
+            });
+        }
+    }
+    Ok(listings)
 }
 
 /// One payload file still to be downloaded, with where it goes in the bundle.
@@ -88,7 +179,8 @@ struct Wanted {
     obtain: Obtain,
 }
 
-/// Downloads everything the plan needs and writes the signed bundle to `output`.
+/// Downloads everything the plan needs and writes the signed bundle to
+/// `output`, replacing an existing file only when `replace`.
 pub async fn build_bundle(
     source: &Origin,
     fetcher: &Fetcher,
@@ -96,6 +188,7 @@ pub async fn build_bundle(
     resolved: &ResolvedPlan,
     key: &SecretKey,
     output: &Path,
+    replace: bool,
 ) -> Result<(Manifest, WriteSummary), PackError> {
     let plan = &resolved.plan;
     let Some(last) = plan.hops.last() else {
@@ -152,6 +245,7 @@ pub async fn build_bundle(
     let options = WriteOptions {
         store: Some(&members),
         progress: Some(&progress),
+        replace,
     };
     let summary = match write_bundle(&manifest, &payload, key, output, options) {
         // The damaged copy is dropped from the cache by now: compress afresh.

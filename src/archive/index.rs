@@ -19,6 +19,9 @@ pub struct ArchiveInfo {
     pub web: String,
     /// The profile's guide folder.
     pub guide_dir: String,
+    /// The profile's release branch template (empty in archives made before it was recorded).
+    #[serde(default)]
+    pub release_branch: String,
     /// When the last mirror run finished, RFC 3339.
     pub last_run: String,
 }

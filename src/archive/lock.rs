@@ -60,7 +60,7 @@ impl Drop for ArchiveLock {
 /// Whether `pid` names a running process (a lock being written counts as alive).
 fn is_alive(pid: &str) -> bool {
     match pid.parse::<u32>() {
-        Ok(pid) => Path::new("/proc").join(pid.to_string()).exists(),
+        Ok(pid) => crate::process::is_running(pid),
         // Empty: the holder has created the file but not yet written its pid.
         Err(_) => pid.is_empty(),
     }

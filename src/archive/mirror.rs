@@ -91,7 +91,10 @@ pub async fn mirror(
     for (_, version) in &releases {
         let branch = profile.branch_for(version.minor_key());
         if let std::collections::hash_map::Entry::Vacant(entry) = listings.entry(branch) {
-            let files = source.list_folder(&profile.guide_dir, entry.key()).await?;
+            let files = source
+                .list_folder(&profile.guide_dir, entry.key())
+                .await?
+                .unwrap_or_default();
             entry.insert(files);
         }
     }
@@ -212,6 +215,7 @@ pub async fn mirror(
         api: source.api().to_string(),
         web: source.web_repo_url(),
         guide_dir: profile.guide_dir.clone(),
+        release_branch: profile.release_branch.clone(),
         last_run: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
     })?;
     Ok(report)

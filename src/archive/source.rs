@@ -3,8 +3,11 @@
 
 use super::{Archive, ArchiveError, ArchiveInfo, ReleaseIndex, StoredBlob};
 use crate::fetch::CachedBlob;
+use crate::profile::branch_name;
 use crate::source::github::ListedFile;
+use crate::source::origin::GuideListing;
 use crate::source::Release;
+use crate::version::Version;
 use std::path::Path;
 
 /// A loaded archive, answering like a source.
@@ -44,8 +47,24 @@ impl ArchiveSource {
         self.releases.iter().map(ReleaseIndex::to_release).collect()
     }
 
-    /// The guides archived from `branch` (the folder is the profile's guide folder).
-    pub fn list_folder(&self, branch: &str) -> Vec<ListedFile> {
+    /// The guides archived from `branch`, answering like GitHub would: no
+    /// folder when none were archived from an existing branch, no branch
+    /// when no archived release was cut from it (as the mirror's
+    /// `release_branch` names them). A `dir` other than the one mirrored
+    /// has no folder anywhere.
+    pub fn guide_listing(&self, dir: &str, branch: &str) -> GuideListing {
+        let known_branch = self.info.release_branch.is_empty()
+            || self.releases.iter().any(|r| {
+                r.tag
+                    .parse::<Version>()
+                    .is_ok_and(|v| branch_name(&self.info.release_branch, v.minor_key()) == branch)
+            });
+        if !known_branch {
+            return GuideListing::NoBranch;
+        }
+        if dir.trim_matches('/') != self.info.guide_dir.trim_matches('/') {
+            return GuideListing::NoFolder;
+        }
         let mut files: Vec<ListedFile> = Vec::new();
         for guide in self.releases.iter().flat_map(|r| &r.guides) {
             if guide.branch == branch && !files.iter().any(|f| f.name == guide.name) {
@@ -57,7 +76,11 @@ impl ArchiveSource {
             }
         }
         files.sort_by(|a, b| a.name.cmp(&b.name));
-        files
+        if files.is_empty() {
+            GuideListing::NoFolder
+        } else {
+            GuideListing::Files(files)
+        }
     }
 
     /// The stored asset `name` of release `tag`.

@@ -17,6 +17,8 @@ pub const MANIFEST_NAME: &str = "manifest.json";
 pub const SIGNATURE_NAME: &str = "manifest.json.minisig";
 /// Name of the `sha256sum -c` checksum list entry.
 pub const SUMS_NAME: &str = "SHA256SUMS";
+/// Name of the checksum list's minisign signature entry.
+pub const SUMS_SIGNATURE_NAME: &str = "SHA256SUMS.minisig";
 
 /// The whole bundle description, serialized as `manifest.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,7 +26,8 @@ pub use reader::{
 pub use sign::{KeyFiles, PublicKey, SecretKey, SignError, SignatureInfo};
 pub use verify_error::VerifyError;
 pub use writer::{
-    trusted_comment, write_bundle, BundleError, PayloadFile, WriteOptions, WriteSummary,
+    signed_head, sums_trusted_comment, trusted_comment, write_bundle, BundleError, PayloadFile,
+    WriteOptions, WriteSummary,
 };
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! pack such a manifest and the reader refuses to trust one; what to do with
 //! a rejected path is theirs to decide.
 
-use super::manifest::{Manifest, MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME};
+use super::manifest::{Manifest, MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME, SUMS_SIGNATURE_NAME};
 use std::collections::HashSet;
 
 /// True when `path` is a safe relative bundle path: not empty, not absolute,
@@ -20,7 +20,13 @@ pub(crate) fn is_safe_path(path: &str) -> bool {
 
 /// True for the names of the bundle's metadata entries.
 pub(crate) fn is_reserved(path: &str) -> bool {
-    [MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME].contains(&path)
+    [
+        MANIFEST_NAME,
+        SIGNATURE_NAME,
+        SUMS_NAME,
+        SUMS_SIGNATURE_NAME,
+    ]
+    .contains(&path)
 }
 
 /// What is wrong with a manifest's file list.

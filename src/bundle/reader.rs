@@ -1,18 +1,24 @@
 //! The one-pass, distrustful bundle verifier and extractor.
 //!
 //! Nothing in the archive is trusted until the manifest's signature verifies
-//! with the trusted key; after that every entry must be a regular file with
+//! with the trusted key; then `SHA256SUMS` must be exactly what the manifest
+//! implies and its own signature (`SHA256SUMS.minisig`, which the by-hand
+//! procedure relies on) must verify too; after that every entry must be a
+//! regular file with
 //! a safe path that the manifest lists, once, with the listed size and
 //! SHA-256, hashed while it streams by. Decompressed bytes are metered
 //! against what the manifest declares, so a bomb is stopped early. Applying
 //! a verified bundle is the upgrade runner's business.
 
 use super::atomic::parent_dir;
-use super::manifest::{FileEntry, Manifest, MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME};
-use super::paths::{check_manifest_paths, PathProblem};
+use super::manifest::{
+    FileEntry, Manifest, MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME, SUMS_SIGNATURE_NAME,
+};
+use super::paths::{check_manifest_paths, is_reserved, PathProblem};
 use super::scan::{self, Entry, Kind, Meter, Stream, ENTRY_OVERHEAD, SLACK};
 use super::sign::{self, PublicKey, SignError, SignatureInfo};
 use super::verify_error::VerifyError;
+use super::writer::sums_trusted_comment;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Write as _;
@@ -185,10 +191,16 @@ fn verify_into(
             PathProblem::Unsafe(path) => VerifyError::UnsafePath { path },
             PathProblem::Duplicate(path) => VerifyError::DuplicateEntry { path },
         })?;
-        meter.set_limit(budget(&manifest, (json.len() + signature.len()) as u64));
+        meter.set_limit(budget(
+            &manifest,
+            (json.len() + signature.len()) as u64 + SIGNATURE_CAP,
+        ));
+        let (sums, sums_signature) = read_sums(&mut entries, &manifest, &json, key, &meter)?;
         if let Some(dir) = out_dir {
             write_new(dir, MANIFEST_NAME, &json)?;
             write_new(dir, SIGNATURE_NAME, &signature)?;
+            write_new(dir, SUMS_NAME, &sums)?;
+            write_new(dir, SUMS_SIGNATURE_NAME, &sums_signature)?;
         }
         let payload_bytes = check_payload(&mut entries, &manifest, &meter, out_dir)?;
         VerifiedBundle {
@@ -211,7 +223,6 @@ fn check_payload(
 ) -> Result<u64, VerifyError> {
     let expected: HashMap<&str, &FileEntry> =
         manifest.files().map(|f| (f.path.as_str(), f)).collect();
-    let sums = manifest.sha256sums();
     let mut seen: HashSet<String> = HashSet::new();
     let mut payload_bytes = 0u64;
     while let Some(mut entry) = scan::next_entry(entries, meter)? {
@@ -228,12 +239,8 @@ fn check_payload(
             }
             Kind::File => scan::safe_path(&entry, false)?,
         };
-        if path == MANIFEST_NAME || path == SIGNATURE_NAME || !seen.insert(path.clone()) {
+        if is_reserved(&path) || !seen.insert(path.clone()) {
             return Err(VerifyError::DuplicateEntry { path });
-        }
-        if path == SUMS_NAME {
-            check_sums(&mut entry, &sums, meter, out_dir)?;
-            continue;
         }
         let file = expected
             .get(path.as_str())
@@ -247,7 +254,6 @@ fn check_payload(
     let mut missing: Vec<String> = manifest
         .files()
         .map(|f| f.path.clone())
-        .chain([SUMS_NAME.to_string()])
         .filter(|path| !seen.contains(path))
         .collect();
     missing.sort();
@@ -257,24 +263,48 @@ fn check_payload(
     Ok(payload_bytes)
 }
 
-/// `SHA256SUMS` must be exactly what the manifest implies.
-fn check_sums(
-    entry: &mut Entry<'_>,
-    sums: &str,
+/// The third and fourth entries: `SHA256SUMS`, exactly what the manifest
+/// implies, and its signature by the trusted key with the trusted comment
+/// that ties it to this manifest. Returns both as read.
+fn read_sums(
+    entries: &mut tar::Entries<'_, Stream>,
+    manifest: &Manifest,
+    json: &[u8],
+    key: &PublicKey,
     meter: &Meter,
-    out_dir: Option<&Path>,
-) -> Result<(), VerifyError> {
-    if entry.size() != sums.len() as u64 {
+) -> Result<(Vec<u8>, Vec<u8>), VerifyError> {
+    let expected = manifest.sha256sums();
+    let sums = match scan::next_entry(entries, meter)? {
+        Some(mut entry) if is_file_named(&entry, SUMS_NAME) => {
+            if entry.size() != expected.len() as u64 {
+                return Err(VerifyError::SumsMismatch);
+            }
+            scan::read_small(&mut entry, expected.len() as u64, meter)?
+        }
+        _ => {
+            return Err(VerifyError::MissingFiles {
+                paths: vec![SUMS_NAME.to_string()],
+            })
+        }
+    };
+    if sums != expected.as_bytes() {
         return Err(VerifyError::SumsMismatch);
     }
-    let data = scan::read_small(entry, sums.len() as u64, meter)?;
-    if data != sums.as_bytes() {
-        return Err(VerifyError::SumsMismatch);
+    let signature = match scan::next_entry(entries, meter)? {
+        Some(mut entry) if is_file_named(&entry, SUMS_SIGNATURE_NAME) => {
+            scan::read_small(&mut entry, SIGNATURE_CAP, meter)?
+        }
+        _ => return Err(VerifyError::MissingSumsSignature),
+    };
+    let text = std::str::from_utf8(&signature).map_err(|_| VerifyError::BadSumsSignature)?;
+    let signer = sign::verify(key, &sums, text).map_err(|err| match signature_error(err) {
+        VerifyError::BadSignature => VerifyError::BadSumsSignature,
+        other => other,
+    })?;
+    if signer.trusted_comment != sums_trusted_comment(manifest, json) {
+        return Err(VerifyError::BadSumsSignature);
     }
-    if let Some(dir) = out_dir {
-        write_new(dir, SUMS_NAME, &data)?;
-    }
-    Ok(())
+    Ok((sums, signature))
 }
 
 /// Streams one verified entry into a new file under `dir`.
@@ -372,7 +402,7 @@ fn budget(manifest: &Manifest, head_bytes: u64) -> u64 {
         .files()
         .fold(head_bytes, |total, f| total.saturating_add(f.size))
         .saturating_add(manifest.sha256sums().len() as u64)
-        .saturating_add(files.saturating_add(3).saturating_mul(ENTRY_OVERHEAD))
+        .saturating_add(files.saturating_add(4).saturating_mul(ENTRY_OVERHEAD))
         .saturating_add(SLACK)
 }
 

@@ -18,6 +18,8 @@ use std::rc::Rc;
 
 /// Tar header and padding overhead allowed per entry.
 pub(crate) const ENTRY_OVERHEAD: u64 = 1536;
+/// Tar's block size; the end-of-archive marker is two zero blocks.
+const TAR_BLOCK: u64 = 512;
 /// Slack for the end-of-archive marker, record padding and a few directories.
 pub(crate) const SLACK: u64 = 1024 * 1024;
 
@@ -130,14 +132,34 @@ pub(crate) fn next_entry<'a>(
         .map_err(|err| stream_error(meter, err))
 }
 
-/// Reads the rest of the stream, so gzip checks its trailer and the meter
-/// sees anything hidden after the end of the archive.
+/// Reads the rest of the stream after the tar entries ended, so gzip checks
+/// its trailer and nothing can hide behind the end of the archive.
+///
+/// The entry iterator stops at the first zero block; what follows must be
+/// the rest of the end-of-archive marker (at least one more zero block) and
+/// zero padding only. Anything else, such as a second archive appended for
+/// `tar -i` to find, is refused.
 pub(crate) fn drain(bundle: Bundle) -> Result<(), VerifyError> {
     let meter = Rc::clone(&bundle.meter);
     let mut stream = bundle.archive.into_inner();
-    io::copy(&mut stream, &mut io::sink())
-        .map(|_| ())
-        .map_err(|err| stream_error(&meter, err))
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut zeros = 0u64;
+    loop {
+        let n = stream
+            .read(&mut buf)
+            .map_err(|err| stream_error(&meter, err))?;
+        if n == 0 {
+            break;
+        }
+        if buf[..n].iter().any(|b| *b != 0) {
+            return Err(VerifyError::TrailingData);
+        }
+        zeros += n as u64;
+    }
+    if zeros < TAR_BLOCK {
+        return Err(VerifyError::Truncated);
+    }
+    Ok(())
 }
 
 /// What an entry is, as far as the rules care.

@@ -90,9 +90,18 @@ pub enum VerifyError {
         /// Hash of the content.
         actual: String,
     },
+    /// No `SHA256SUMS.minisig` right after `SHA256SUMS`: a bundle from a ferry that signed only the manifest.
+    #[error("the bundle has no SHA256SUMS.minisig signature after SHA256SUMS (it was made by an older ferry that signed only the manifest); rebuild it with this ferry")]
+    MissingSumsSignature,
+    /// `SHA256SUMS.minisig` does not verify, or names another manifest.
+    #[error("the SHA256SUMS signature does not verify or does not belong to this manifest: the bundle was altered or damaged; re-download the bundle")]
+    BadSumsSignature,
     /// `SHA256SUMS` is not the one the manifest implies.
     #[error("SHA256SUMS does not match the signed manifest; re-download the bundle")]
     SumsMismatch,
+    /// Data after the tar end-of-archive marker: unsigned content `tar -i` would extract.
+    #[error("the bundle holds data after the end of its tar archive, which no signature covers (tar -i would extract it); do not use this bundle")]
+    TrailingData,
     /// The gzip or tar stream ends early.
     #[error("the bundle is truncated; re-download it")]
     Truncated,

@@ -2,19 +2,23 @@
 //! checksum list and every payload file into one gzip'd tar.
 //!
 //! Entries come in a fixed order (`manifest.json`, its signature,
-//! `SHA256SUMS`, then the payload sorted by path) with fixed metadata, so the
+//! `SHA256SUMS`, its signature, then the payload sorted by path) with fixed
+//! metadata, so the
 //! same inputs give the same bytes. The tar bytes come from `tar_layout`;
 //! `packer` compresses them as multi-member gzip on every core, hashing each
 //! payload file on the way in against the manifest. Building the manifest
 //! and fetching the files are the caller's job; reading bundles is `reader`'s.
 
-use super::atomic::{AtomicFile, Overwrite};
-use super::manifest::{FileEntry, Manifest, MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME};
+use super::atomic::{parent_dir, sweep_stale, AtomicFile, Overwrite};
+use super::manifest::{
+    FileEntry, Manifest, MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME, SUMS_SIGNATURE_NAME,
+};
 use super::members::MemberStore;
 use super::packer::Packer;
 use super::paths::{check_manifest_paths, PathProblem};
 use super::sign::{sign, SecretKey, SignError};
 use super::tar_layout::TarLayout;
+use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
@@ -104,6 +108,12 @@ pub enum BundleError {
         /// The stored file.
         file: PathBuf,
     },
+    /// The output exists and the caller did not ask to replace it.
+    #[error("{path} already exists; pass --force to replace it or pick another name")]
+    OutputExists {
+        /// The output file.
+        path: PathBuf,
+    },
     /// Signing the manifest failed.
     #[error("could not sign the manifest")]
     Sign(#[from] SignError),
@@ -129,6 +139,37 @@ pub fn trusted_comment(manifest: &Manifest) -> String {
     .collect()
 }
 
+/// The signed trusted comment of `SHA256SUMS.minisig`: the bundle's comment,
+/// the file it signs and the SHA-256 of the `manifest_json` it belongs to, so
+/// a checksum list cannot be paired with another bundle's manifest.
+pub fn sums_trusted_comment(manifest: &Manifest, manifest_json: &[u8]) -> String {
+    format!(
+        "{}: SHA256SUMS of manifest.json sha256 {}",
+        trusted_comment(manifest),
+        hex::encode(Sha256::digest(manifest_json))
+    )
+}
+
+/// The four metadata entries a bundle starts with, in archive order:
+/// `manifest.json`, its signature, `SHA256SUMS` and its signature. Both
+/// signatures are deterministic, so the same manifest and key give the same
+/// bytes.
+pub fn signed_head(
+    manifest: &Manifest,
+    key: &SecretKey,
+) -> Result<[(&'static str, Vec<u8>); 4], SignError> {
+    let json = manifest.to_json();
+    let signature = sign(key, &json, &trusted_comment(manifest))?;
+    let sums = manifest.sha256sums();
+    let sums_signature = sign(key, sums.as_bytes(), &sums_trusted_comment(manifest, &json))?;
+    Ok([
+        (MANIFEST_NAME, json),
+        (SIGNATURE_NAME, signature.into_bytes()),
+        (SUMS_NAME, sums.into_bytes()),
+        (SUMS_SIGNATURE_NAME, sums_signature.into_bytes()),
+    ])
+}
+
 /// Optional help for [`write_bundle`].
 #[derive(Clone, Copy, Default)]
 pub struct WriteOptions<'a> {
@@ -137,6 +178,8 @@ pub struct WriteOptions<'a> {
     pub store: Option<&'a dyn MemberStore>,
     /// Told `(done, total)` payload bytes as packing goes on.
     pub progress: Option<&'a dyn Fn(u64, u64)>,
+    /// Replace an existing output file; by default one is refused.
+    pub replace: bool,
 }
 
 /// Writes the bundle for `manifest` to `output`, atomically, signing the
@@ -149,24 +192,20 @@ pub fn write_bundle(
     options: WriteOptions<'_>,
 ) -> Result<WriteSummary, BundleError> {
     let files = match_payload(manifest, payload)?;
-    let json = manifest.to_json();
-    let signature = sign(key, &json, &trusted_comment(manifest))?;
-    let sums = manifest.sha256sums();
+    let head = signed_head(manifest, key)?;
     let out_err = |source| BundleError::Io {
         path: output.to_path_buf(),
         source,
     };
+    for stale in sweep_stale(parent_dir(output)) {
+        tracing::info!("removed {}, left by an interrupted ferry", stale.display());
+    }
     let mut out = AtomicFile::create(output).map_err(out_err)?;
     let mtime = u64::try_from(manifest.source_date_epoch).unwrap_or(0);
     let mut tar = TarLayout::new(mtime);
     let mut packer = Packer::start(BufWriter::new(out.file()), output, options)?;
     packer.expect(files.values().map(|(entry, _)| entry.size).sum());
-    let metadata: [(&str, &[u8]); 3] = [
-        (MANIFEST_NAME, &json),
-        (SIGNATURE_NAME, signature.as_bytes()),
-        (SUMS_NAME, sums.as_bytes()),
-    ];
-    for (name, data) in metadata {
+    for (name, data) in &head {
         tar.entry(name, data).map_err(out_err)?;
     }
     for (path, (entry, source)) in &files {
@@ -177,7 +216,18 @@ pub fn write_bundle(
     tar.end().map_err(out_err)?;
     packer.tar_bytes(tar.take())?;
     let (bytes, sha256, reused) = packer.finish()?;
-    out.commit(0o644, Overwrite::Replace).map_err(out_err)?;
+    let overwrite = if options.replace {
+        Overwrite::Replace
+    } else {
+        Overwrite::Refuse
+    };
+    out.commit(0o644, overwrite)
+        .map_err(|source| match source.kind() {
+            io::ErrorKind::AlreadyExists => BundleError::OutputExists {
+                path: output.to_path_buf(),
+            },
+            _ => out_err(source),
+        })?;
     Ok(WriteSummary {
         bytes,
         sha256,

@@ -263,9 +263,12 @@ pub struct BundleArgs {
     /// Secret key to sign with (password from FERRY_KEY_PASSWORD or the prompt).
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
-    /// Bundle file to write.
+    /// Bundle file to write; an existing file is refused unless --force.
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
+    /// Replace an existing --output file (never the signing key itself).
+    #[arg(long)]
+    pub force: bool,
     /// Parallel downloads.
     #[arg(long, short, default_value_t = 4, value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=64))]

@@ -5,6 +5,7 @@ pub mod args;
 mod commands;
 mod console;
 mod exit;
+mod interrupt;
 mod output;
 mod progress;
 mod settings;
@@ -26,6 +27,10 @@ pub fn main() -> i32 {
         }
     };
     init_logging(cli.verbose, cli.quiet);
+    // The simulators shut down on Ctrl-C by themselves.
+    if !matches!(cli.command, args::Command::Sandbox(_)) {
+        interrupt::watch();
+    }
     // Applying is one conversation with the API server: on one thread its
     // many small requests need no wake-ups across threads. Everything else
     // (parallel downloads and hashing) gets every core.

@@ -97,9 +97,10 @@ impl Partial {
     }
 }
 
-/// An exclusive lock on one key's partial, released on drop.
+/// An exclusive lock on one key's partial. Released on drop, which also
+/// removes the lock file: a finished download leaves no `.lock` behind.
 pub(crate) struct KeyLock {
-    _file: Option<File>,
+    held: Option<(File, PathBuf)>,
 }
 
 impl KeyLock {
@@ -111,8 +112,11 @@ impl KeyLock {
             let taken = tokio::task::spawn_blocking(move || try_lock(&attempt))
                 .await
                 .map_err(io::Error::other)??;
-            if let Some(lock) = taken {
-                return Ok(lock);
+            match taken {
+                Attempt::Taken(lock) => return Ok(lock),
+                // The holder removed the file we locked: try the new one at once.
+                Attempt::Replaced => continue,
+                Attempt::Busy => {}
             }
             if !told {
                 tracing::info!(
@@ -126,21 +130,62 @@ impl KeyLock {
     }
 }
 
-/// Takes the lock if it is free; `None` when someone else holds it.
-fn try_lock(path: &Path) -> io::Result<Option<KeyLock>> {
+impl Drop for KeyLock {
+    fn drop(&mut self) {
+        // Unlink while still holding the lock; a waiter that opened the old
+        // file notices it is gone (see `try_lock`) and takes a new one.
+        if let Some((_file, path)) = self.held.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// What one try at the lock gave.
+enum Attempt {
+    /// The lock is ours.
+    Taken(KeyLock),
+    /// Someone else holds it.
+    Busy,
+    /// We locked a file its holder had already removed; try again.
+    Replaced,
+}
+
+/// Takes the lock if it is free. The locked file must still be the one at
+/// `path`: a holder removes the file when it is done, so a lock on a file
+/// opened just before that removal would guard nothing.
+fn try_lock(path: &Path) -> io::Result<Attempt> {
     let file = OpenOptions::new()
         .create(true)
         .write(true)
         .truncate(false)
         .open(path)?;
     match file.try_lock() {
-        Ok(()) => Ok(Some(KeyLock { _file: Some(file) })),
-        Err(TryLockError::WouldBlock) => Ok(None),
+        Ok(()) => {
+            if is_same_file(&file, path)? {
+                Ok(Attempt::Taken(KeyLock {
+                    held: Some((file, path.to_path_buf())),
+                }))
+            } else {
+                Ok(Attempt::Replaced)
+            }
+        }
+        Err(TryLockError::WouldBlock) => Ok(Attempt::Busy),
         Err(TryLockError::Error(error)) if error.kind() == io::ErrorKind::Unsupported => {
             tracing::warn!(path = %path.display(), "file locks are not supported here; concurrent ferry runs may collide");
-            Ok(Some(KeyLock { _file: None }))
+            Ok(Attempt::Taken(KeyLock { held: None }))
         }
         Err(TryLockError::Error(error)) => Err(error),
+    }
+}
+
+/// Is the open `file` the one `path` names now?
+fn is_same_file(file: &File, path: &Path) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt as _;
+    let open = file.metadata()?;
+    match std::fs::metadata(path) {
+        Ok(now) => Ok(open.dev() == now.dev() && open.ino() == now.ino()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(err) => Err(err),
     }
 }
 
@@ -183,12 +228,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.lock");
         let first = KeyLock::acquire(path.clone(), "x").await.unwrap();
-        assert!(try_lock(&path).unwrap().is_none());
+        assert!(matches!(try_lock(&path).unwrap(), Attempt::Busy));
         let waiter = tokio::spawn(KeyLock::acquire(path.clone(), "x"));
         tokio::time::sleep(Duration::from_millis(250)).await;
         assert!(!waiter.is_finished());
         drop(first);
         let second = tokio::time::timeout(Duration::from_secs(5), waiter).await;
-        assert!(second.unwrap().unwrap().is_ok());
+        let second = second.unwrap().unwrap().unwrap();
+        assert!(path.exists());
+        drop(second);
+        assert!(!path.exists(), "a released lock leaves no file behind");
     }
 }

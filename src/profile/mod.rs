@@ -35,6 +35,8 @@ pub struct Profile {
     pub release_branch: String,
     /// Folder of migration guides on each release branch.
     pub guide_dir: String,
+    /// Minors (an inclusive range) that have no release branch at all.
+    pub minors_without_branch: Option<(Minor, Minor)>,
     /// Version-like tags that are not releases of the product.
     pub ignore_tags: Vec<String>,
     /// Pre-releases pinned as the landing release of a minor.
@@ -121,6 +123,8 @@ struct RawProduct {
     release_branch: String,
     guide_dir: String,
     #[serde(default)]
+    minors_without_branch: Option<[String; 2]>,
+    #[serde(default)]
     ignore_tags: Vec<String>,
 }
 
@@ -192,6 +196,19 @@ impl Profile {
             .collect::<Result<Vec<_>, _>>()?;
         let recipes = spec::resolve_recipes(raw.recipe).map_err(invalid)?;
         let images = images::resolve(raw.images).map_err(invalid)?;
+        let minors_without_branch = match &raw.product.minors_without_branch {
+            None => None,
+            Some([first, last]) => {
+                let parse = |text: &String| {
+                    Minor::parse(text).ok_or_else(|| {
+                        invalid(format!(
+                            "minors_without_branch: `{text}` is not MAJOR.MINOR"
+                        ))
+                    })
+                };
+                Some((parse(first)?, parse(last)?))
+            }
+        };
         Ok(Profile {
             display_name: raw
                 .product
@@ -202,6 +219,7 @@ impl Profile {
             repo: repo.to_string(),
             release_branch: raw.product.release_branch,
             guide_dir: raw.product.guide_dir.trim_matches('/').to_string(),
+            minors_without_branch,
             ignore_tags: raw.product.ignore_tags,
             pins,
             cluster: raw.cluster,
@@ -217,9 +235,13 @@ impl Profile {
 
     /// The release branch a version is cut from (`release-1.2`).
     pub fn branch_for(&self, minor: Minor) -> String {
-        self.release_branch
-            .replace("{major}", &minor.major.to_string())
-            .replace("{minor}", &minor.minor.to_string())
+        branch_name(&self.release_branch, minor)
+    }
+
+    /// Whether the profile says `minor` has no release branch (`minors_without_branch`).
+    pub fn has_no_branch(&self, minor: Minor) -> bool {
+        self.minors_without_branch
+            .is_some_and(|(first, last)| first <= minor && minor <= last)
     }
 
     /// The recipe for hops landing on `version`, if the profile has one.
@@ -234,6 +256,13 @@ impl Profile {
     pub fn pin_for(&self, minor: Minor) -> Option<&Pin> {
         self.pins.iter().find(|pin| pin.minor == minor)
     }
+}
+
+/// A release branch template (`release-{major}.{minor}`) filled in for `minor`.
+pub fn branch_name(template: &str, minor: Minor) -> String {
+    template
+        .replace("{major}", &minor.major.to_string())
+        .replace("{minor}", &minor.minor.to_string())
 }
 
 #[cfg(test)]

@@ -127,12 +127,12 @@ impl GitHubSource {
         Ok(releases)
     }
 
-    /// The files in folder `dir` at `git_ref`; empty when the ref or folder does not exist.
+    /// The files in folder `dir` at `git_ref`; None when the ref or folder does not exist.
     pub async fn list_folder(
         &self,
         dir: &str,
         git_ref: &str,
-    ) -> Result<Vec<ListedFile>, SourceError> {
+    ) -> Result<Option<Vec<ListedFile>>, SourceError> {
         let url = self.contents_url(dir, git_ref);
         let body = self
             .http
@@ -140,14 +140,27 @@ impl GitHubSource {
             .await
             .map_err(self.http_error(&format!("folder {dir} at {git_ref}")))?;
         let Some(body) = body else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
         let files: Vec<ListedFile> =
             serde_json::from_slice(&body).map_err(|e| SourceError::Unexpected {
                 url: url.clone(),
                 problem: format!("not a folder listing ({e})"),
             })?;
-        Ok(files.into_iter().filter(|f| f.kind == "file").collect())
+        Ok(Some(
+            files.into_iter().filter(|f| f.kind == "file").collect(),
+        ))
+    }
+
+    /// Whether `git_ref` (a branch, tag or commit) exists: its root folder lists.
+    pub async fn ref_exists(&self, git_ref: &str) -> Result<bool, SourceError> {
+        let url = format!("{}/contents?ref={git_ref}", self.repo_url());
+        let body = self
+            .http
+            .get_bytes(&url, JSON)
+            .await
+            .map_err(self.http_error(&format!("the root folder at {git_ref}")))?;
+        Ok(body.is_some())
     }
 
     fn contents_url(&self, path: &str, git_ref: &str) -> String {

@@ -49,6 +49,18 @@ impl From<ArchiveError> for OriginError {
     }
 }
 
+/// A release branch's guide folder, as the origin knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuideListing {
+    /// The folder exists and holds these files.
+    Files(Vec<ListedFile>),
+    /// The branch exists; the folder does not (git keeps no empty folders,
+    /// so a branch without guides looks like this).
+    NoFolder,
+    /// There is no such branch.
+    NoBranch,
+}
+
 impl Origin {
     /// Every release.
     pub async fn releases(&self) -> Result<Vec<Release>, OriginError> {
@@ -58,15 +70,19 @@ impl Origin {
         }
     }
 
-    /// The files in the guide folder `dir` on `branch`.
-    pub async fn list_folder(
+    /// What the guide folder `dir` on `branch` holds, or which of the two is missing.
+    pub async fn guide_listing(
         &self,
         dir: &str,
         branch: &str,
-    ) -> Result<Vec<ListedFile>, OriginError> {
+    ) -> Result<GuideListing, OriginError> {
         match self {
-            Origin::GitHub(source) => Ok(source.list_folder(dir, branch).await?),
-            Origin::Archive(archive) => Ok(archive.list_folder(branch)),
+            Origin::GitHub(source) => match source.list_folder(dir, branch).await? {
+                Some(files) => Ok(GuideListing::Files(files)),
+                None if source.ref_exists(branch).await? => Ok(GuideListing::NoFolder),
+                None => Ok(GuideListing::NoBranch),
+            },
+            Origin::Archive(archive) => Ok(archive.guide_listing(dir, branch)),
         }
     }
 

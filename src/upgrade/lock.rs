@@ -27,7 +27,7 @@ fn holder_is_dead(holder: &str) -> bool {
     same_host
         && pid
             .parse::<u32>()
-            .is_ok_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+            .is_ok_and(|pid| !crate::process::is_running(pid))
 }
 
 const STALE_AFTER: Duration = Duration::from_secs(120);

@@ -21,8 +21,13 @@ fn a_bundle_passes_ferry_minisign_tar_and_sha256sum() {
     let listing = tool(world.dir.path(), "tar", &["tzf", BUNDLE]);
     let entries: Vec<&str> = listing.lines().collect();
     assert_eq!(
-        entries[..3],
-        ["manifest.json", "manifest.json.minisig", "SHA256SUMS"]
+        entries[..4],
+        [
+            "manifest.json",
+            "manifest.json.minisig",
+            "SHA256SUMS",
+            "SHA256SUMS.minisig"
+        ]
     );
     for expected in [
         "base/1.0.0/assets/kyma-installer-cluster.yaml",
@@ -223,6 +228,7 @@ fn a_failed_bundle_leaves_the_previous_output_untouched() {
         .env("FERRY_GITHUB_API", "http://127.0.0.1:9")
         .args([
             "bundle", "--from", "1.0.0", "--to", "1.3.0", "--key", "ops.key", "--output", BUNDLE,
+            "--force",
         ])
         .output()
         .unwrap();

@@ -1,11 +1,15 @@
 mod apply;
 mod bundle;
+mod by_hand;
 mod cli;
 mod errors;
 mod faults;
 mod guide;
+mod guides;
+mod interrupt;
 mod mirror;
 mod output;
+mod output_file;
 mod plan;
 mod resume;
 mod sandbox;

@@ -3,7 +3,7 @@
 //! keys and signatures made by minisign work in ferry.
 
 use super::fixtures::{Fixture, LONG_PATH};
-use crate::bundle::manifest::{MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME};
+use crate::bundle::manifest::{MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME, SUMS_SIGNATURE_NAME};
 use crate::bundle::sign::{load_public_key, load_secret_key, secret_key_is_encrypted, verify};
 use crate::bundle::{verify_bundle, write_bundle, WriteOptions};
 use std::path::Path;
@@ -41,6 +41,7 @@ fn gnu_tar_lists_bundle_in_order() {
         MANIFEST_NAME.to_string(),
         SIGNATURE_NAME.into(),
         SUMS_NAME.into(),
+        SUMS_SIGNATURE_NAME.into(),
     ];
     expected.extend(payload);
     assert_eq!(listed, expected);

@@ -1,12 +1,9 @@
 //! Test fixtures: a small manifest with real payload files on disk, a fresh
 //! unencrypted key pair, and a tool to craft (possibly malicious) archives.
 
-use crate::bundle::manifest::{
-    BaseRelease, FileEntry, FileKind, Hop, Manifest, MANIFEST_NAME, SCHEMA_VERSION, SIGNATURE_NAME,
-    SUMS_NAME,
-};
+use crate::bundle::manifest::{BaseRelease, FileEntry, FileKind, Hop, Manifest, SCHEMA_VERSION};
 use crate::bundle::sign::{self, PublicKey, SecretKey};
-use crate::bundle::writer::{trusted_comment, PayloadFile};
+use crate::bundle::writer::PayloadFile;
 use crate::recipe::{ClusterSpec, ObjectRef, Step, Variant};
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -183,13 +180,11 @@ impl Fixture {
 
     /// The entries of a correct bundle, in order, for crafting variants.
     pub fn entries(&self) -> Vec<Raw> {
-        let json = self.manifest.to_json();
-        let signature = sign::sign(&self.key, &json, &trusted_comment(&self.manifest)).unwrap();
-        let mut entries = vec![
-            Raw::file(MANIFEST_NAME, json),
-            Raw::file(SIGNATURE_NAME, signature.into_bytes()),
-            Raw::file(SUMS_NAME, self.manifest.sha256sums().into_bytes()),
-        ];
+        let mut entries: Vec<Raw> = crate::bundle::signed_head(&self.manifest, &self.key)
+            .unwrap()
+            .into_iter()
+            .map(|(name, data)| Raw::file(name, data))
+            .collect();
         let mut files = self.files.clone();
         files.sort();
         entries.extend(files.into_iter().map(|(p, d)| Raw::file(&p, d)));

@@ -69,6 +69,7 @@ fn with(store: &DirStore) -> WriteOptions<'_> {
     WriteOptions {
         store: Some(store),
         progress: None,
+        replace: false,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Write -> verify -> extract, determinism, and the unverified readers.
 
 use super::fixtures::{sha256, Fixture, LONG_PATH};
-use crate::bundle::manifest::{MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME};
+use crate::bundle::manifest::{MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME, SUMS_SIGNATURE_NAME};
 use crate::bundle::{
     read_payload_file, read_unverified, trusted_comment, verify_and_extract, verify_bundle,
     write_bundle, VerifyError, WriteOptions,
@@ -81,6 +81,7 @@ fn entries_have_fixed_order_and_metadata() {
         MANIFEST_NAME.to_string(),
         SIGNATURE_NAME.into(),
         SUMS_NAME.into(),
+        SUMS_SIGNATURE_NAME.into(),
     ];
     expected.extend(payload);
     assert_eq!(names, expected);
@@ -105,6 +106,7 @@ fn extract_leaves_exact_files_only_after_verifying() {
         fx.manifest.sha256sums()
     );
     assert!(dest.join(SIGNATURE_NAME).is_file());
+    assert!(dest.join(SUMS_SIGNATURE_NAME).is_file());
     // No temporary directory is left next to dest.
     let leftovers: Vec<_> = std::fs::read_dir(fx.dir.path())
         .unwrap()

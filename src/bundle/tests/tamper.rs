@@ -2,6 +2,7 @@
 
 use super::fixtures::{craft, write_crafted, Fixture, Raw};
 use crate::bundle::manifest::{MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME};
+use crate::bundle::sign;
 use crate::bundle::{verify_and_extract, verify_bundle, VerifyError};
 use tar::EntryType;
 
@@ -21,7 +22,7 @@ fn check(fx: &Fixture, entries: &[Raw]) -> Result<(), VerifyError> {
 }
 
 /// The index of the payload entry `n` (after manifest, signature, sums).
-const FIRST_PAYLOAD: usize = 3;
+const FIRST_PAYLOAD: usize = 4;
 
 #[test]
 fn crafted_copy_of_a_good_bundle_verifies() {
@@ -29,7 +30,10 @@ fn crafted_copy_of_a_good_bundle_verifies() {
     check(&fx, &fx.entries()).unwrap();
     // Directory entries with safe paths are tolerated.
     let mut entries = fx.entries();
-    entries.insert(3, Raw::special("hops/", EntryType::Directory, None));
+    entries.insert(
+        FIRST_PAYLOAD,
+        Raw::special("hops/", EntryType::Directory, None),
+    );
     check(&fx, &entries).unwrap();
 }
 
@@ -53,6 +57,34 @@ fn missing_signature_is_reported() {
     assert!(matches!(err, VerifyError::MissingSignature), "{err:?}");
     let err = check(&fx, &entries[..1]).unwrap_err();
     assert!(matches!(err, VerifyError::MissingSignature), "{err:?}");
+}
+
+#[test]
+fn sha256sums_must_carry_a_valid_signature_of_this_manifest() {
+    let fx = Fixture::new();
+    // A bundle of an older ferry: no SHA256SUMS.minisig.
+    let mut entries = fx.entries();
+    entries.remove(3);
+    let err = check(&fx, &entries).unwrap_err();
+    assert!(matches!(err, VerifyError::MissingSumsSignature), "{err:?}");
+    assert!(err.to_string().contains("older ferry"), "{err}");
+    // The manifest's signature where the checksum list's belongs.
+    let mut entries = fx.entries();
+    entries[3].data = entries[1].data.clone();
+    let err = check(&fx, &entries).unwrap_err();
+    assert!(matches!(err, VerifyError::BadSumsSignature), "{err:?}");
+    // A valid signature of these checksums, but made for another manifest.
+    let mut entries = fx.entries();
+    let sums = entries[2].data.clone();
+    let other = sign::sign(&fx.key, &sums, "ferry bundle kyma 1.0.0 -> 1.1.0 (all)").unwrap();
+    entries[3].data = other.into_bytes();
+    let err = check(&fx, &entries).unwrap_err();
+    assert!(matches!(err, VerifyError::BadSumsSignature), "{err:?}");
+    // The checksum list must come third, its signature fourth.
+    let mut entries = fx.entries();
+    entries.swap(2, 3);
+    let err = check(&fx, &entries).unwrap_err();
+    assert!(matches!(err, VerifyError::MissingFiles { .. }), "{err:?}");
 }
 
 #[test]

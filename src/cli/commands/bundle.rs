@@ -10,22 +10,13 @@ use crate::pack;
 use crate::source::origin::Origin;
 use anyhow::Result;
 use serde_json::json;
+use std::os::unix::fs::MetadataExt as _;
+use std::path::Path;
 
 /// Builds the bundle and prints a summary.
 pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
     let profile = globals.profile()?;
-    let out_dir = args
-        .output
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    if !out_dir.is_dir() {
-        return Err(UsageError(format!(
-            "the output directory {} does not exist",
-            out_dir.display()
-        ))
-        .into());
-    }
+    check_output(&args.output, &args.key, args.force)?;
     let key = load_signing_key(&args.key)?;
     let progress = globals.progress();
     let http = globals.http(progress.clone())?;
@@ -44,8 +35,16 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
         range.to,
         resolved.plan.hops.len()
     ));
-    let (manifest, summary) =
-        pack::build_bundle(&source, &fetcher, &profile, &resolved, &key, &args.output).await?;
+    let (manifest, summary) = pack::build_bundle(
+        &source,
+        &fetcher,
+        &profile,
+        &resolved,
+        &key,
+        &args.output,
+        args.force,
+    )
+    .await?;
     if args.json {
         return print_json(&json!({
             "output": args.output,
@@ -80,4 +79,63 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
     }
     outln!("sha256 {}", summary.sha256)?;
     Ok(())
+}
+
+/// Refuses, before anything is downloaded, an output that cannot or must not
+/// be written: a missing parent directory, a directory, an existing file
+/// without `--force`, and ever the signing key itself.
+fn check_output(output: &Path, key: &Path, force: bool) -> Result<()> {
+    let out_dir = crate::bundle::atomic::parent_dir(output);
+    if !out_dir.is_dir() {
+        return Err(UsageError(format!(
+            "the output directory {} does not exist",
+            out_dir.display()
+        ))
+        .into());
+    }
+    if output.is_dir() || output.as_os_str().to_string_lossy().ends_with('/') {
+        return Err(UsageError(format!(
+            "--output {} is a directory; name the bundle file, e.g. {}",
+            output.display(),
+            output.join("bundle.ferry.tar.gz").display()
+        ))
+        .into());
+    }
+    let Ok(existing) = std::fs::symlink_metadata(output) else {
+        return Ok(());
+    };
+    if is_same_file(output, key) {
+        return Err(UsageError(format!(
+            "--output {} is the signing key {}; pick another name for the bundle",
+            output.display(),
+            key.display()
+        ))
+        .into());
+    }
+    if !force {
+        let what = if existing.file_type().is_symlink() {
+            "exists (a symbolic link)"
+        } else {
+            "already exists"
+        };
+        return Err(UsageError(format!(
+            "{} {what}; pass --force to replace it or pick another name",
+            output.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Do both paths name one file (same canonical path, or same device and inode)?
+fn is_same_file(a: &Path, b: &Path) -> bool {
+    if let (Ok(a), Ok(b)) = (a.canonicalize(), b.canonicalize()) {
+        if a == b {
+            return true;
+        }
+    }
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
 }

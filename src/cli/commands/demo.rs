@@ -83,6 +83,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
             github: github(),
             key: key.with_extension("key"),
             output: bundle_file.clone(),
+            force: true,
             jobs: 4,
             source: None,
             cache: Some(cache),
