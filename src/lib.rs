@@ -18,6 +18,7 @@ pub mod plan;
 pub mod process;
 pub mod profile;
 pub mod recipe;
+pub mod registry;
 pub mod sandbox;
 pub mod source;
 pub mod upgrade;

@@ -1,0 +1,621 @@
+//! Resolving an image to a digest and pulling all of it into the download
+//! cache: the manifest (or index and its platform manifests), configs and
+//! layers, every blob checked against its digest and size. Blob downloads
+//! resume from the cache's partial file after a cut, run `jobs` at a time,
+//! and report progress; tags are resolved once, here, so the bundle names
+//! every image by digest.
+
+use super::auth::Credentials;
+use super::error::RegistryError;
+use crate::fetch::{Cache, Reporter};
+use crate::images::reference::{self, Mirror};
+use crate::oci::{media, Digest};
+use futures_util::{StreamExt, TryStreamExt};
+use oci_client::client::{BlobResponse, ClientConfig, ClientProtocol};
+use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::manifest::{OciImageIndex, OciImageManifest};
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference};
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The largest manifest or index ferry accepts (the distribution registry's own limit).
+pub const MANIFEST_CAP: u64 = 4 * 1024 * 1024;
+/// Attempts per request before giving up.
+const ATTEMPTS: u32 = 6;
+/// The media types ferry asks registries for.
+const ACCEPTED: &[&str] = &[
+    media::OCI_MANIFEST,
+    media::OCI_INDEX,
+    media::DOCKER_MANIFEST,
+    media::DOCKER_MANIFEST_LIST,
+];
+
+/// How to reach registries.
+#[derive(Debug, Clone, Default)]
+pub struct PullerSettings {
+    /// Pull-through mirrors (`--registry-mirror`).
+    pub mirrors: Vec<Mirror>,
+    /// Registry hosts spoken to over plain HTTP (`--registry-insecure`).
+    pub insecure: Vec<String>,
+    /// `os/arch` platforms to keep of multi-platform images; empty keeps all.
+    pub platforms: Vec<String>,
+    /// Parallel blob downloads.
+    pub jobs: usize,
+}
+
+/// One blob of an image.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Blob {
+    /// Its digest.
+    pub digest: Digest,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its media type.
+    pub media_type: String,
+}
+
+/// An image resolved to a digest, its manifests already in the cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PulledImage {
+    /// The reference as named (normalized).
+    pub reference: String,
+    /// Where it was pulled from (the mirror's reference, or the same).
+    pub pulled_from: String,
+    /// The digest the bundle names it by.
+    pub digest: Digest,
+    /// The top manifest's media type (manifest or index).
+    pub media_type: String,
+    /// The top manifest's size.
+    pub size: u64,
+    /// The top manifest and, for an index, each kept platform's manifest.
+    pub manifests: Vec<Blob>,
+    /// Every config and layer of every kept platform, in manifest order.
+    pub blobs: Vec<Blob>,
+    /// The layers of the first kept platform, in order (for reading files).
+    pub layers: Vec<Blob>,
+}
+
+/// Pulls images from registries into the download cache.
+pub struct Puller {
+    client: Client,
+    settings: PullerSettings,
+    credentials: Credentials,
+    cache: Cache,
+    reporter: Arc<dyn Reporter>,
+}
+
+impl Puller {
+    /// A puller with `settings`, the credentials found on this machine, and `cache`.
+    pub fn new(
+        settings: PullerSettings,
+        cache: Cache,
+        reporter: Arc<dyn Reporter>,
+    ) -> Result<Puller, RegistryError> {
+        let config = ClientConfig {
+            protocol: ClientProtocol::HttpsExcept(settings.insecure.clone()),
+            platform_resolver: None,
+            connect_timeout: Some(Duration::from_secs(30)),
+            read_timeout: Some(Duration::from_secs(300)),
+            ..ClientConfig::default()
+        };
+        Ok(Puller {
+            client: Client::new(config),
+            credentials: Credentials::load()?,
+            settings,
+            cache,
+            reporter,
+        })
+    }
+
+    /// The cache blobs land in.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// Resolves `reference` to a digest and stores its manifests in the cache.
+    pub async fn resolve(&self, reference: &str) -> Result<PulledImage, RegistryError> {
+        let original = reference::parse(reference)?;
+        let name = reference::full(&original);
+        let source = reference::through_mirrors(&original, &self.settings.mirrors);
+        let (bytes, media_type) = self.manifest(&name, &source, None).await?;
+        let digest = Digest::of(&bytes);
+        if let Some(pinned) = original.digest() {
+            if pinned != digest.as_str() {
+                return Err(RegistryError::DigestMismatch {
+                    image: name,
+                    what: "its manifest".into(),
+                    registry: source.registry().to_string(),
+                    expected: pinned.to_string(),
+                    actual: digest.to_string(),
+                });
+            }
+        }
+        if media::is_index(&media_type) {
+            self.resolve_index(name, source, bytes, media_type).await
+        } else {
+            let manifest = self.store_manifest(&bytes, &media_type)?;
+            let (blobs, layers) = image_blobs(&name, &manifest, &bytes)?;
+            Ok(PulledImage {
+                reference: name,
+                pulled_from: reference::full(&source),
+                size: manifest.size,
+                digest: manifest.digest.clone(),
+                media_type,
+                manifests: vec![manifest],
+                layers: layers.clone(),
+                blobs,
+            })
+        }
+    }
+
+    /// An index: its kept platforms' manifests are pulled and stored too.
+    async fn resolve_index(
+        &self,
+        name: String,
+        source: Reference,
+        bytes: bytes::Bytes,
+        media_type: String,
+    ) -> Result<PulledImage, RegistryError> {
+        let bad = |detail: String| RegistryError::BadManifest {
+            image: name.clone(),
+            digest: Digest::of(&bytes).to_string(),
+            media_type: media_type.clone(),
+            detail,
+        };
+        let mut index: OciImageIndex =
+            serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+        let available: Vec<String> = index.manifests.iter().map(platform_of).collect();
+        let wanted = &self.settings.platforms;
+        let bytes = if wanted.is_empty() {
+            bytes.to_vec()
+        } else {
+            index
+                .manifests
+                .retain(|entry| wanted.contains(&platform_of(entry)));
+            if index.manifests.is_empty() {
+                return Err(RegistryError::NoPlatform {
+                    image: name,
+                    available: available.join(", "),
+                    wanted: wanted.join(", "),
+                });
+            }
+            serde_json::to_vec(&index).map_err(|e| bad(e.to_string()))?
+        };
+        let top = self.store_manifest(&bytes, &media_type)?;
+        let mut manifests = vec![top.clone()];
+        let mut blobs = Vec::new();
+        let mut first_layers = None;
+        for entry in &index.manifests {
+            let child = Digest::parse(&entry.digest).map_err(|e| bad(e.to_string()))?;
+            let at = Reference::with_digest(
+                source.registry().to_string(),
+                source.repository().to_string(),
+                child.to_string(),
+            );
+            let (child_bytes, child_type) = self.manifest(&name, &at, Some(&child)).await?;
+            if media::is_index(&child_type) {
+                return Err(bad("an index inside an index is not supported".into()));
+            }
+            let stored = self.store_manifest(&child_bytes, &child_type)?;
+            let (child_blobs, layers) = image_blobs(&name, &stored, &child_bytes)?;
+            first_layers.get_or_insert(layers);
+            blobs.extend(child_blobs);
+            manifests.push(stored);
+        }
+        Ok(PulledImage {
+            reference: name,
+            pulled_from: reference::full(&source),
+            digest: top.digest.clone(),
+            size: top.size,
+            media_type,
+            manifests,
+            layers: first_layers.unwrap_or_default(),
+            blobs,
+        })
+    }
+
+    /// GETs a manifest (retrying), capped, digest-checked against `expected`.
+    async fn manifest(
+        &self,
+        name: &str,
+        at: &Reference,
+        expected: Option<&Digest>,
+    ) -> Result<(bytes::Bytes, String), RegistryError> {
+        let auth = self.auth_for(at);
+        let what = format!("manifest {}", reference::full(at));
+        let (bytes, _) = self
+            .retrying(name, at, &what, || {
+                self.client.pull_manifest_raw(at, &auth, ACCEPTED)
+            })
+            .await?;
+        if bytes.len() as u64 > MANIFEST_CAP {
+            return Err(RegistryError::TooLarge {
+                image: name.to_string(),
+                what,
+                limit: MANIFEST_CAP,
+            });
+        }
+        let actual = Digest::of(&bytes);
+        if let Some(expected) = expected {
+            if &actual != expected {
+                return Err(RegistryError::DigestMismatch {
+                    image: name.to_string(),
+                    what,
+                    registry: at.registry().to_string(),
+                    expected: expected.to_string(),
+                    actual: actual.to_string(),
+                });
+            }
+        }
+        let media_type = media_type_of(&bytes).ok_or_else(|| RegistryError::BadManifest {
+            image: name.to_string(),
+            digest: actual.to_string(),
+            media_type: "manifest".into(),
+            detail: "it names no media type and has neither layers nor manifests".into(),
+        })?;
+        Ok((bytes, media_type))
+    }
+
+    fn store_manifest(
+        &self,
+        _name: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<Blob, RegistryError> {
+        let digest = Digest::of(bytes);
+        self.cache.put_bytes(&blob_key(&digest), bytes)?;
+        Ok(Blob {
+            size: bytes.len() as u64,
+            media_type: media_type.to_string(),
+            digest,
+        })
+    }
+
+    /// Downloads every blob of `images` the cache lacks, `jobs` at a time.
+    pub async fn fetch_blobs(&self, images: &[PulledImage]) -> Result<(), RegistryError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut wanted = Vec::new();
+        for image in images {
+            for blob in &image.blobs {
+                if seen.insert(blob.digest.clone()) {
+                    wanted.push((image, blob));
+                }
+            }
+        }
+        futures_util::stream::iter(wanted)
+            .map(|(image, blob)| self.fetch_blob(image, blob))
+            .buffer_unordered(self.settings.jobs.max(1))
+            .try_collect::<Vec<()>>()
+            .await
+            .map(drop)
+    }
+
+    /// The cached file of a blob, once fetched.
+    pub fn blob_file(&self, digest: &Digest) -> Option<std::path::PathBuf> {
+        self.cache.lookup(&blob_key(digest)).map(|blob| blob.path)
+    }
+
+    /// One blob into the cache: resumed from a partial file, hashed at the end.
+    async fn fetch_blob(&self, image: &PulledImage, blob: &Blob) -> Result<(), RegistryError> {
+        let key = blob_key(&blob.digest);
+        let label = format!(
+            "{} {}",
+            short_name(&image.reference),
+            &blob.digest.hex()[..12]
+        );
+        if self.cache.lookup(&key).is_some() {
+            self.reporter.download_finished(&label, true);
+            return Ok(());
+        }
+        let source = reference::parse(&image.pulled_from)?;
+        let partial = self.cache.partial_path(&key);
+        let io_err = |source| RegistryError::Io {
+            path: partial.clone(),
+            source,
+        };
+        if let Some(dir) = partial.parent() {
+            std::fs::create_dir_all(dir).map_err(io_err)?;
+        }
+        let mut have = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+        if have > blob.size {
+            std::fs::remove_file(&partial).map_err(io_err)?;
+            have = 0;
+        }
+        self.reporter
+            .download_started(&label, Some(blob.size), have);
+        let mut failures = 0;
+        while have < blob.size {
+            match self.stream_into(&source, blob, &partial, have).await {
+                Ok(now) => {
+                    if now > have {
+                        failures = 0;
+                    }
+                    self.reporter
+                        .download_progress(&label, now.saturating_sub(have));
+                    have = now;
+                    if have > blob.size {
+                        break;
+                    }
+                }
+                Err(err) => {
+                    failures += 1;
+                    let (retry, error) = classify(&image.reference, &source, &err, failures);
+                    if !retry {
+                        return Err(error);
+                    }
+                    let wait = backoff(failures);
+                    self.reporter
+                        .retrying(&label, failures, wait, &err.to_string());
+                    tokio::time::sleep(wait).await;
+                    have = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+                }
+            }
+        }
+        let (actual, size) = hash_file(&partial).map_err(io_err)?;
+        if size != blob.size || actual != blob.digest {
+            let _ = std::fs::remove_file(&partial);
+            return Err(RegistryError::DigestMismatch {
+                image: image.reference.clone(),
+                what: format!("blob ({size} bytes, {} declared)", blob.size),
+                registry: source.registry().to_string(),
+                expected: blob.digest.to_string(),
+                actual: actual.to_string(),
+            });
+        }
+        self.cache.commit(&key, &partial, blob.digest.hex(), size)?;
+        self.reporter.download_finished(&label, false);
+        Ok(())
+    }
+
+    /// Appends the blob's bytes from `offset` to `partial` (restarting it
+    /// when the registry ignores the range); returns the bytes on disk.
+    async fn stream_into(
+        &self,
+        source: &Reference,
+        blob: &Blob,
+        partial: &std::path::Path,
+        offset: u64,
+    ) -> Result<u64, OciDistributionError> {
+        self.client
+            .store_auth_if_needed(source.resolve_registry(), &self.auth_for(source))
+            .await;
+        let digest = blob.digest.as_str();
+        let (mut stream, start) = if offset == 0 {
+            (self.client.pull_blob_stream(source, digest).await?, 0)
+        } else {
+            match self
+                .client
+                .pull_blob_stream_partial(source, digest, offset, None)
+                .await?
+            {
+                BlobResponse::Partial(stream) => (stream, offset),
+                BlobResponse::Full(stream) => (stream, 0),
+            }
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(start > 0)
+            .write(true)
+            .truncate(start == 0)
+            .open(partial)?;
+        let mut written = start;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            written += chunk.len() as u64;
+            if written > blob.size {
+                // More than declared: stop reading; the digest check refuses it.
+                file.write_all(&chunk)?;
+                break;
+            }
+            file.write_all(&chunk)?;
+        }
+        file.flush()?;
+        Ok(written)
+    }
+
+    fn auth_for(&self, at: &Reference) -> RegistryAuth {
+        match self.credentials.for_host(at.registry()) {
+            Some((user, password)) => RegistryAuth::Basic(user.clone(), password.clone()),
+            None => RegistryAuth::Anonymous,
+        }
+    }
+
+    /// Runs `call` until it succeeds, retrying what may go away by itself.
+    async fn retrying<T, F, Fut>(
+        &self,
+        name: &str,
+        at: &Reference,
+        what: &str,
+        call: F,
+    ) -> Result<T, RegistryError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, OciDistributionError>>,
+    {
+        let mut failures = 0;
+        loop {
+            match call().await {
+                Ok(value) => return Ok(value),
+                Err(err) => {
+                    failures += 1;
+                    let (retry, error) = classify(name, at, &err, failures);
+                    if !retry {
+                        return Err(error);
+                    }
+                    let wait = backoff(failures);
+                    self.reporter
+                        .retrying(what, failures, wait, &err.to_string());
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+}
+
+/// The cache key of a blob.
+fn blob_key(digest: &Digest) -> String {
+    format!("oci:{digest}")
+}
+
+/// `kyma-installer:1.1.0` of `eu.gcr.io/kyma-project/kyma-installer:1.1.0`.
+fn short_name(reference: &str) -> &str {
+    reference.rsplit('/').next().unwrap_or(reference)
+}
+
+fn backoff(failures: u32) -> Duration {
+    let factor = 2u32.saturating_pow(failures.saturating_sub(1));
+    Duration::from_millis(200)
+        .saturating_mul(factor)
+        .min(Duration::from_secs(10))
+}
+
+/// Whether to try again, and the error to give if not.
+fn classify(
+    image: &str,
+    at: &Reference,
+    err: &OciDistributionError,
+    failures: u32,
+) -> (bool, RegistryError) {
+    let registry = at.registry().to_string();
+    let denied = |detail: String| RegistryError::Denied {
+        image: image.to_string(),
+        registry: registry.clone(),
+        detail,
+    };
+    let not_found = || RegistryError::NotFound {
+        image: image.to_string(),
+        what: reference::full(at),
+        registry: registry.clone(),
+    };
+    let unavailable = |detail: String| RegistryError::Unavailable {
+        image: image.to_string(),
+        registry: registry.clone(),
+        attempts: failures,
+        detail,
+    };
+    let transient = match err {
+        OciDistributionError::UnauthorizedError { .. }
+        | OciDistributionError::AuthenticationFailure(_) => {
+            return (false, denied(err.to_string()))
+        }
+        OciDistributionError::ImageManifestNotFoundError(_) => return (false, not_found()),
+        OciDistributionError::RegistryError { envelope, .. } => {
+            let codes: Vec<&OciErrorCode> = envelope.errors.iter().map(|e| &e.code).collect();
+            if codes.iter().any(|c| {
+                matches!(
+                    c,
+                    OciErrorCode::ManifestUnknown
+                        | OciErrorCode::BlobUnknown
+                        | OciErrorCode::NameUnknown
+                        | OciErrorCode::NotFound
+                )
+            }) {
+                return (false, not_found());
+            }
+            if codes
+                .iter()
+                .any(|c| matches!(c, OciErrorCode::Unauthorized | OciErrorCode::Denied))
+            {
+                return (false, denied(envelope.to_string()));
+            }
+            codes
+                .iter()
+                .any(|c| matches!(c, OciErrorCode::Toomanyrequests))
+        }
+        OciDistributionError::ServerError { code, message, .. } => match code {
+            401 | 403 => return (false, denied(format!("{code} {message}"))),
+            404 => return (false, not_found()),
+            429 | 500..=599 => true,
+            _ => false,
+        },
+        OciDistributionError::RequestError(_) | OciDistributionError::IoError(_) => true,
+        _ => false,
+    };
+    let detail = crate::fetch::root_cause(err);
+    (transient && failures < ATTEMPTS, unavailable(detail))
+}
+
+/// The media type a manifest's bytes say they are.
+fn media_type_of(bytes: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    if let Some(declared) = value.get("mediaType").and_then(|m| m.as_str()) {
+        return Some(declared.to_string());
+    }
+    if value.get("manifests").is_some() {
+        Some(media::OCI_INDEX.to_string())
+    } else if value.get("layers").is_some() {
+        Some(media::OCI_MANIFEST.to_string())
+    } else {
+        None
+    }
+}
+
+/// `os/arch[/variant]` of an index entry.
+fn platform_of(entry: &oci_client::manifest::ImageIndexEntry) -> String {
+    match &entry.platform {
+        Some(platform) => {
+            let base = format!("{}/{}", platform.os, platform.architecture);
+            match &platform.variant {
+                Some(variant) => format!("{base}/{variant}"),
+                None => base,
+            }
+        }
+        None => "unknown".to_string(),
+    }
+}
+
+/// The config and layers of a single-platform manifest: all blobs, and the
+/// layers alone in order.
+fn image_blobs(
+    name: &str,
+    manifest: &Blob,
+    bytes: &[u8],
+) -> Result<(Vec<Blob>, Vec<Blob>), RegistryError> {
+    let parsed: OciImageManifest =
+        serde_json::from_slice(bytes).map_err(|e| RegistryError::BadManifest {
+            image: name.to_string(),
+            digest: manifest.digest.to_string(),
+            media_type: manifest.media_type.clone(),
+            detail: e.to_string(),
+        })?;
+    let blob = |descriptor: &oci_client::manifest::OciDescriptor| {
+        let digest = Digest::parse(&descriptor.digest).map_err(|e| RegistryError::BadManifest {
+            image: name.to_string(),
+            digest: manifest.digest.to_string(),
+            media_type: manifest.media_type.clone(),
+            detail: e.to_string(),
+        })?;
+        Ok::<Blob, RegistryError>(Blob {
+            digest,
+            size: u64::try_from(descriptor.size).unwrap_or(0),
+            media_type: descriptor.media_type.clone(),
+        })
+    };
+    let layers: Vec<Blob> = parsed.layers.iter().map(blob).collect::<Result<_, _>>()?;
+    let mut all = vec![blob(&parsed.config)?];
+    all.extend(layers.iter().cloned());
+    Ok((all, layers))
+}
+
+/// SHA-256 and size of a file, streamed.
+fn hash_file(path: &std::path::Path) -> std::io::Result<(Digest, u64)> {
+    use sha2::{Digest as _, Sha256};
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    let hex = hex::encode(hasher.finalize());
+    Digest::from_sha256_hex(&hex)
+        .map(|digest| (digest, size))
+        .map_err(std::io::Error::other)
+}
