@@ -258,12 +258,8 @@ impl Puller {
         Ok((bytes, media_type))
     }
 
-    fn store_manifest(
-        &self,
-        _name: &str,
-        bytes: &[u8],
-        media_type: &str,
-    ) -> Result<Blob, RegistryError> {
+    /// Keeps a manifest's bytes in the cache under its digest.
+    fn store_manifest(&self, bytes: &[u8], media_type: &str) -> Result<Blob, RegistryError> {
         let digest = Digest::of(bytes);
         self.cache.put_bytes(&blob_key(&digest), bytes)?;
         Ok(Blob {
