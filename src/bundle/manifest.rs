@@ -44,6 +44,53 @@ pub struct Manifest {
     pub base: BaseRelease,
     /// The hops, in the order they must be applied.
     pub hops: Vec<Hop>,
+    /// The container images the hops need, as one OCI image layout (absent
+    /// in a bundle built without images).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<ImageLayout>,
+}
+
+/// The bundle's OCI image layout under `images/`: every image of every hop,
+/// each blob stored once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageLayout {
+    /// The images, sorted by reference.
+    pub images: Vec<BundledImage>,
+    /// The layout's files: `images/oci-layout`, `images/index.json` and
+    /// every blob (`images/blobs/sha256/<hex>`).
+    pub files: Vec<FileEntry>,
+}
+
+/// One image in the layout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundledImage {
+    /// The reference the manifests (and the layout's `index.json`) name it by.
+    pub reference: String,
+    /// The digest its tag resolved to when the bundle was made.
+    pub digest: crate::oci::Digest,
+    /// Manifest or index media type.
+    pub media_type: String,
+    /// Bytes of all its blobs (manifests included), counted once each.
+    pub size: u64,
+    /// Its platforms (`linux/amd64`), for a multi-platform image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
+}
+
+/// An image a hop needs, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HopImage {
+    /// The reference (an entry of [`ImageLayout::images`]).
+    pub reference: String,
+    /// Where it was found (a manifest's workload, a file in another image, the profile).
+    pub reasons: Vec<String>,
+    /// Left out of the bundle on purpose (`--skip-image`): the site must
+    /// provide it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
 }
 
 /// The release the cluster runs before the first hop.
@@ -85,6 +132,9 @@ pub struct Hop {
     pub steps: Vec<Step>,
     /// Every file of this hop.
     pub files: Vec<FileEntry>,
+    /// The images this hop needs (in the bundle's image layout).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<HopImage>,
 }
 
 /// What a bundled file is.
@@ -99,6 +149,8 @@ pub enum FileKind {
     Notes,
     /// A file from the repository at the release tag.
     RepoFile,
+    /// A file of the OCI image layout (a blob, `index.json`, `oci-layout`).
+    Image,
 }
 
 /// One payload file of the bundle.
@@ -118,12 +170,14 @@ pub struct FileEntry {
 }
 
 impl Manifest {
-    /// Every payload file, base first, then hop by hop, in manifest order.
+    /// Every payload file, base first, then hop by hop, then the image
+    /// layout, in manifest order.
     pub fn files(&self) -> impl Iterator<Item = &FileEntry> {
         self.base
             .files
             .iter()
             .chain(self.hops.iter().flat_map(|hop| hop.files.iter()))
+            .chain(self.images.iter().flat_map(|layout| layout.files.iter()))
     }
 
     /// Total payload size in bytes.

@@ -273,6 +273,9 @@ pub struct BundleArgs {
     #[arg(long, short, default_value_t = 4, value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
+    /// Container images.
+    #[command(flatten)]
+    pub images: ImageArgs,
     /// Build from an archive made by `ferry mirror` instead of GitHub, with no network.
     #[arg(long, value_name = "DIR")]
     pub source: Option<PathBuf>,
@@ -282,6 +285,29 @@ pub struct BundleArgs {
     /// Print a JSON summary instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Which container images a bundle carries, and how to pull them.
+#[derive(Debug, Default, Args)]
+pub struct ImageArgs {
+    /// Carry every container image the hops need: those their manifests name,
+    /// those named in files inside them by the profile's rules (Kyma: the
+    /// installer image's charts), and the profile's list.
+    #[arg(long)]
+    pub images: bool,
+    /// Pull REGISTRY's images from a mirror; the bundle keeps the original names
+    /// (repeatable, like containerd's mirrors).
+    #[arg(long, value_name = "REGISTRY=HOST[:PORT][/PREFIX]")]
+    pub registry_mirror: Vec<crate::images::reference::Mirror>,
+    /// Speak plain HTTP (no TLS) to this registry host (repeatable).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub registry_insecure: Vec<String>,
+    /// Keep only these platforms of multi-platform images [default: all] (repeatable).
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Vec<String>,
+    /// Leave this image out; the site must provide it (repeatable).
+    #[arg(long, value_name = "REF")]
+    pub skip_image: Vec<String>,
 }
 
 /// `ferry mirror`.

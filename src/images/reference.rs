@@ -39,6 +39,15 @@ pub fn full(reference: &Reference) -> String {
     reference.whole()
 }
 
+/// `registry/repository` of a reference, without tag or digest (the text
+/// itself when it does not parse).
+pub fn repository_of(text: &str) -> String {
+    match parse(text) {
+        Ok(reference) => format!("{}/{}", reference.registry(), reference.repository()),
+        Err(_) => text.to_string(),
+    }
+}
+
 /// Where an image goes on a site registry `HOST[:PORT][/PREFIX]`: the
 /// original repository path below it, the tag kept (`None` for a reference
 /// that has only a digest).

@@ -75,6 +75,8 @@ pub struct PulledImage {
     pub blobs: Vec<Blob>,
     /// The layers of the first kept platform, in order (for reading files).
     pub layers: Vec<Blob>,
+    /// The kept platforms (`linux/amd64`) of a multi-platform image; empty for one image.
+    pub platforms: Vec<String>,
 }
 
 /// Pulls images from registries into the download cache.
@@ -146,6 +148,7 @@ impl Puller {
                 manifests: vec![manifest],
                 layers: layers.clone(),
                 blobs,
+                platforms: Vec::new(),
             })
         }
     }
@@ -210,6 +213,7 @@ impl Puller {
             digest: top.digest.clone(),
             size: top.size,
             media_type,
+            platforms: index.manifests.iter().map(platform_of).collect(),
             manifests,
             layers: first_layers.unwrap_or_default(),
             blobs,

@@ -197,6 +197,7 @@ mod tests {
                 },
             ],
             files: vec![],
+            images: Vec::new(),
         }
     }
 

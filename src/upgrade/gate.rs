@@ -72,6 +72,7 @@ mod tests {
             guides: guides.iter().map(|g| g.to_string()).collect(),
             steps: Vec::new(),
             files: Vec::new(),
+            images: Vec::new(),
         }
     }
 

@@ -118,6 +118,7 @@ mod tests {
                     guides: Vec::new(),
                     steps: Vec::new(),
                     files: Vec::new(),
+                    images: Vec::new(),
                 };
                 previous = v(version);
                 hop
@@ -138,6 +139,7 @@ mod tests {
                 files: Vec::new(),
             },
             hops,
+            images: None,
         }
     }
 

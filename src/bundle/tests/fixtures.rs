@@ -82,7 +82,9 @@ pub fn manifest(files: &[(&str, &[u8])]) -> Manifest {
                 variant: Variant::All,
             }],
             files: entries.collect(),
+            images: Vec::new(),
         }],
+        images: None,
     }
 }
 

@@ -1,12 +1,13 @@
 //! `ferry bundle`: plan, download, pack and sign.
 
 use crate::archive::ArchiveSource;
-use crate::cli::args::BundleArgs;
+use crate::cli::args::{BundleArgs, ImageArgs};
 use crate::cli::exit::UsageError;
 use crate::cli::output::outln;
 use crate::cli::output::{human_size, print_json};
 use crate::cli::settings::{fetcher, load_signing_key, Globals};
 use crate::pack;
+use crate::registry::{Puller, PullerSettings};
 use crate::source::origin::Origin;
 use anyhow::Result;
 use serde_json::json;
@@ -35,6 +36,11 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
         range.to,
         resolved.plan.hops.len()
     ));
+    let images = image_options(&args.images, &fetcher, progress.clone(), args.jobs)?;
+    let options = pack::BuildOptions {
+        replace: args.force,
+        images: images.as_ref(),
+    };
     let (manifest, summary) = pack::build_bundle(
         &source,
         &fetcher,
@@ -42,9 +48,13 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
         &resolved,
         &key,
         &args.output,
-        args.force,
+        options,
     )
     .await?;
+    let layout = manifest.images.as_ref();
+    let image_count = layout.map_or(0, |l| l.images.len());
+    let image_bytes: u64 = layout.map_or(0, |l| l.files.iter().map(|f| f.size).sum());
+    let image_bytes_unshared: u64 = layout.map_or(0, |l| l.images.iter().map(|i| i.size).sum());
     if args.json {
         return print_json(&json!({
             "output": args.output,
@@ -56,6 +66,9 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
             "from": manifest.from,
             "to": manifest.to,
             "hops": manifest.hops.iter().map(|h| &h.version).collect::<Vec<_>>(),
+            "images": image_count,
+            "image_bytes": image_bytes,
+            "image_bytes_without_sharing": image_bytes_unshared,
         }));
     }
     outln!(
@@ -75,6 +88,13 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
         outln!(
             "{} of the files were already compressed in the cache",
             summary.reused
+        )?;
+    }
+    if layout.is_some() {
+        outln!(
+            "{image_count} images, {} ({} before shared layers were stored once)",
+            human_size(image_bytes),
+            human_size(image_bytes_unshared)
         )?;
     }
     outln!("sha256 {}", summary.sha256)?;
@@ -138,4 +158,27 @@ fn is_same_file(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
     }
+}
+
+/// The image puller for `--images`, sharing the download cache and progress.
+fn image_options(
+    args: &ImageArgs,
+    fetcher: &crate::fetch::Fetcher,
+    progress: std::sync::Arc<crate::cli::progress::Progress>,
+    jobs: u16,
+) -> Result<Option<pack::ImageOptions>> {
+    if !args.images {
+        return Ok(None);
+    }
+    let settings = PullerSettings {
+        mirrors: args.registry_mirror.clone(),
+        insecure: args.registry_insecure.clone(),
+        platforms: args.platform.clone(),
+        jobs: usize::from(jobs),
+    };
+    let puller = Puller::new(settings, fetcher.cache().clone(), progress)?;
+    Ok(Some(pack::ImageOptions {
+        puller,
+        skip: args.skip_image.clone(),
+    }))
 }

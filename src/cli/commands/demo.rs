@@ -81,6 +81,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         &BundleArgs {
             range: range(),
             github: github(),
+            images: Default::default(),
             key: key.with_extension("key"),
             output: bundle_file.clone(),
             force: true,

@@ -6,6 +6,10 @@
 //! the timestamp rule (the newest release date, or `SOURCE_DATE_EPOCH`) make
 //! a rebuild of the same range byte-identical.
 
+mod images;
+
+pub use images::ImageOptions;
+
 use crate::bundle::manifest::{BaseRelease, FileEntry, FileKind, Hop, Manifest, SCHEMA_VERSION};
 use crate::bundle::sign::SecretKey;
 use crate::bundle::writer::{write_bundle, BundleError, PayloadFile, WriteOptions, WriteSummary};
@@ -68,6 +72,40 @@ pub enum PackError {
     /// Nothing to bundle.
     #[error("--from and --to are both {0}: there is nothing to bundle")]
     Empty(Version),
+    /// A hop's image could not be resolved or pulled.
+    #[error("hop {hop}: image {reference} ({reason}) cannot be pulled")]
+    Image {
+        /// The hop.
+        hop: String,
+        /// The image.
+        reference: String,
+        /// Where it was found.
+        reason: String,
+        /// Why.
+        #[source]
+        source: Box<crate::registry::RegistryError>,
+    },
+    /// Pulling images failed.
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
+    /// Files inside an image could not be read.
+    #[error(transparent)]
+    ImageFiles(#[from] crate::registry::files::FilesError),
+    /// A file inside an image that a profile rule reads is not YAML.
+    #[error(transparent)]
+    Chart(#[from] crate::images::charts::ChartError),
+    /// A file a hop applies is not valid YAML (its images cannot be found).
+    #[error(transparent)]
+    Yaml(#[from] Box<crate::cluster::ClusterError>),
+    /// A downloaded file could not be read back.
+    #[error("cannot read {path}")]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// `SOURCE_DATE_EPOCH` is set but not a number.
     #[error("SOURCE_DATE_EPOCH must be whole seconds since 1970, not `{0}`")]
     BadEpoch(String),
@@ -179,6 +217,15 @@ struct Wanted {
     obtain: Obtain,
 }
 
+/// How [`build_bundle`] writes.
+#[derive(Clone, Copy, Default)]
+pub struct BuildOptions<'a> {
+    /// Replace an existing output file (`--force`).
+    pub replace: bool,
+    /// Carry the hops' container images (`--images`).
+    pub images: Option<&'a ImageOptions>,
+}
+
 /// Downloads everything the plan needs and writes the signed bundle to
 /// `output`, replacing an existing file only when `replace`.
 pub async fn build_bundle(
@@ -188,8 +235,9 @@ pub async fn build_bundle(
     resolved: &ResolvedPlan,
     key: &SecretKey,
     output: &Path,
-    replace: bool,
+    options: BuildOptions<'_>,
 ) -> Result<(Manifest, WriteSummary), PackError> {
+    let BuildOptions { replace, images } = options;
     let plan = &resolved.plan;
     let Some(last) = plan.hops.last() else {
         return Err(PackError::Empty(plan.base.version.clone()));
@@ -223,6 +271,10 @@ pub async fn build_bundle(
         let previous_files = hops.last().map_or(&base_files, |previous| &previous.files);
         hops.push(manifest_hop(hop, files, previous_files));
     }
+    let image_layout = match images {
+        Some(wanted) => Some(images::pack_images(wanted, profile, &mut hops, &mut payload).await?),
+        None => None,
+    };
     let manifest = Manifest {
         schema: SCHEMA_VERSION,
         product: profile.name.clone(),
@@ -238,6 +290,7 @@ pub async fn build_bundle(
             files: base_files,
         },
         hops,
+        images: image_layout,
     };
     let members = CachedMembers(fetcher.cache());
     let reporter = fetcher.reporter();
@@ -468,6 +521,7 @@ fn manifest_hop(hop: &PlannedHop, files: Vec<FileEntry>, previous_files: &[FileE
         guides: hop.guides.iter().map(|g| g.name.clone()).collect(),
         steps,
         files,
+        images: Vec::new(),
     }
 }
 
