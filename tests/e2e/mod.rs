@@ -7,6 +7,7 @@ mod guide;
 mod mirror;
 mod output;
 mod plan;
+mod registry;
 mod resume;
 mod sandbox;
 mod util;
