@@ -5,7 +5,7 @@
 //! verified bundle to a cluster belong to other modules.
 
 pub(crate) mod atomic;
-mod gzip;
+pub(crate) mod gzip;
 pub(crate) mod hashing;
 pub mod manifest;
 pub mod members;

@@ -2,4 +2,5 @@
 //! Product code never depends on them.
 
 pub mod github;
+pub mod images;
 pub mod kube;

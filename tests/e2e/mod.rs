@@ -11,6 +11,7 @@ mod mirror;
 mod output;
 mod output_file;
 mod plan;
+mod registry;
 mod resume;
 mod sandbox;
 mod util;
