@@ -123,6 +123,18 @@ the signature is unchecked. ferry verify checks every file.
 Example: ferry inspect kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub --json")]
     Inspect(InspectArgs),
 
+    /// List a bundle's container images: reference, digest, size, hops, and where
+    /// each goes on a site registry.
+    #[command(after_help = "\
+For operators who copy images with their own tools: each image's original reference, the
+digest the bundle carries, and with --registry HOST[:PORT][/PREFIX] its name there
+(HOST/PREFIX/<original repository path>:<tag>, e.g. eu.gcr.io/kyma-project/kyma-installer:1.3.0
+goes to HOST/PREFIX/kyma-project/kyma-installer:1.3.0). The extracted bundle's images/
+folder is an OCI layout: skopeo copy oci:images:REFERENCE docker://... reads it.
+
+Example: ferry images kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub --registry registry.site:5000/kyma")]
+    Images(ImagesArgs),
+
     /// Print a hop's migration guide(s) from a bundle.
     #[command(after_help = "\
 HOP is the version a hop lands on (1.2.2) or its minor (1.2). Each guide is checked
@@ -190,6 +202,7 @@ impl Command {
             },
             Command::Verify(args) => args.json,
             Command::Inspect(args) => args.json,
+            Command::Images(args) => args.json,
             Command::Apply(args) => args.json,
             Command::Status(args) => args.json,
             Command::Keygen(_) | Command::Guide(_) | Command::Demo(_) | Command::Sandbox(_) => {
@@ -377,6 +390,22 @@ pub struct InspectArgs {
     #[arg(long = "pub", value_name = "KEY")]
     pub public_key: Option<PathBuf>,
     /// Print the manifest as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ferry images`.
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// Check the manifest's signature with this trusted public key first.
+    #[arg(long = "pub", value_name = "KEY")]
+    pub public_key: Option<PathBuf>,
+    /// The site registry: show where each image goes there.
+    #[arg(long, value_name = "HOST[:PORT][/PREFIX]")]
+    pub registry: Option<String>,
+    /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
 }

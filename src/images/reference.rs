@@ -49,10 +49,21 @@ pub fn repository_of(text: &str) -> String {
 }
 
 /// Where an image goes on a site registry `HOST[:PORT][/PREFIX]`: the
-/// original repository path below it, the tag kept (`None` for a reference
-/// that has only a digest).
+/// original repository path below it.
 pub fn relocated_repository(reference: &Reference, site: &str) -> String {
     format!("{}/{}", site.trim_end_matches('/'), reference.repository())
+}
+
+/// The full reference of an image on a site registry: the relocated
+/// repository with the original tag (or digest, for a digest-only reference).
+pub fn relocated(text: &str, site: &str) -> Result<String, ReferenceError> {
+    let reference = parse(text)?;
+    let repository = relocated_repository(&reference, site);
+    Ok(match (reference.tag(), reference.digest()) {
+        (Some(tag), _) => format!("{repository}:{tag}"),
+        (None, Some(digest)) => format!("{repository}@{digest}"),
+        (None, None) => format!("{repository}:latest"),
+    })
 }
 
 /// A pull-through mirror for one registry: `eu.gcr.io=HOST[:PORT][/PREFIX]`.
@@ -158,6 +169,10 @@ mod tests {
         assert_eq!(
             relocated_repository(&reference, "registry.site:5000/mirror/"),
             "registry.site:5000/mirror/kyma-project/kyma-installer"
+        );
+        assert_eq!(
+            relocated("busybox:1.31", "site:5000").unwrap(),
+            "site:5000/library/busybox:1.31"
         );
     }
 }

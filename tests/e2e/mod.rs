@@ -6,6 +6,7 @@ mod errors;
 mod faults;
 mod guide;
 mod guides;
+mod images;
 mod interrupt;
 mod mirror;
 mod output;

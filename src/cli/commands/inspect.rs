@@ -107,6 +107,50 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         for file in &hop.files {
             outln!("   {:>10}  {}", human_size(file.size), file.path)?;
         }
+        print_hop_images(&manifest, hop)?;
+    }
+    if let Some(layout) = &manifest.images {
+        let stored: u64 = layout.files.iter().map(|f| f.size).sum();
+        let unshared: u64 = layout.images.iter().map(|i| i.size).sum();
+        outln!()?;
+        outln!(
+            "images: {} in one OCI layout (images/), {} stored; {} if each image kept its own layers ({} saved)",
+            layout.images.len(),
+            human_size(stored),
+            human_size(unshared),
+            human_size(unshared.saturating_sub(stored))
+        )?;
+    }
+    Ok(())
+}
+
+/// A hop's images: reference, size, digest and why each is in.
+fn print_hop_images(manifest: &Manifest, hop: &crate::bundle::manifest::Hop) -> Result<()> {
+    if hop.images.is_empty() {
+        return Ok(());
+    }
+    outln!("   images: {}", hop.images.len())?;
+    let bundled = manifest
+        .images
+        .as_ref()
+        .map(|l| &l.images[..])
+        .unwrap_or_default();
+    for image in &hop.images {
+        match bundled.iter().find(|b| b.reference == image.reference) {
+            Some(found) => outln!(
+                "   {:>10}  {}  {}",
+                human_size(found.size),
+                image.reference,
+                found.digest
+            )?,
+            None => outln!(
+                "     skipped  {} (the site must provide it)",
+                image.reference
+            )?,
+        }
+        for reason in &image.reasons {
+            outln!("                 from {reason}")?;
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ mod apply;
 mod bundle;
 mod demo;
 mod guide;
+mod images;
 mod inspect;
 mod keygen;
 mod mirror;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Verify(args) => verify::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Guide(args) => guide::run(&args),
+        Command::Images(args) => images::run(&args),
         Command::Apply(args) => apply::run(&globals, &args).await,
         Command::Status(args) => status::run(&globals, &args).await,
         Command::Demo(args) => demo::run(&globals, &args).await,

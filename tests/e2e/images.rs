@@ -1,0 +1,309 @@
+//! `bundle --images` against a real registry (Debian's docker-registry on
+//! loopback, filled with generated images by skopeo): every hop's images
+//! found from all three sources, pulled through a mirror, stored once in
+//! the bundle's OCI layout, verified like every file, and readable by skopeo.
+
+use super::registry::{push_images, skopeo, Registry};
+use super::util::*;
+use ferry::sandbox::images::{
+    kyma_chart_images, kyma_images, kyma_installer_image, write_layout, FileSpec, GeneratedImage,
+    LayerSpec, BUSYBOX_IMAGE,
+};
+use std::path::Path;
+
+const VERSIONS: [&str; 3] = ["1.1.0", "1.2.2", "1.3.0"];
+/// An image only the test profile's list names.
+const EXTRA: &str = "eu.gcr.io/kyma-project/test-infra/alpine-kubectl:v1";
+
+/// A world with a registry holding the images of 1.1.0, 1.2.2 and 1.3.0
+/// (plus `EXTRA`), and the flags that make ferry pull from it.
+struct ImageWorld {
+    world: World,
+    registry: Registry,
+    flags: Vec<String>,
+}
+
+impl ImageWorld {
+    fn new() -> ImageWorld {
+        let world = World::new();
+        let registry = Registry::start(&world.path("registry"), None);
+        let mut images = kyma_images(&VERSIONS);
+        images.push(GeneratedImage::single(
+            EXTRA,
+            vec![LayerSpec {
+                files: vec![FileSpec::executable("bin/kubectl", b"#!/bin/sh\n".to_vec())],
+            }],
+        ));
+        let layout = world.path("upstream-layout");
+        write_layout(&layout, &images).unwrap();
+        push_images(&layout, &images, &registry, None);
+        let references: Vec<String> = images.iter().map(|i| i.reference.clone()).collect();
+        let mut flags = registry.mirror_args(&references);
+        flags.extend([
+            "--registry-insecure".to_string(),
+            registry.host().to_string(),
+        ]);
+        flags.push("--images".to_string());
+        ImageWorld {
+            world,
+            registry,
+            flags,
+        }
+    }
+
+    /// A copy of the Kyma profile that also lists `EXTRA` for target minor 1.3.
+    fn profile_with_extra(&self) -> String {
+        let text = include_str!("../../bundles/kyma.toml");
+        let path = self.world.path("kyma-extra.toml");
+        let extra = format!(
+            "\n[[images.extra]]\nminors = [\"1.3\", \"1.3\"]\nrefs = [\"{EXTRA}\"]\nreason = \"hard-coded in a template\"\n"
+        );
+        std::fs::write(&path, format!("{text}{extra}")).unwrap();
+        path.display().to_string()
+    }
+
+    fn bundle(&self, name: &str, extra: &[&str]) -> std::process::Output {
+        let mut args: Vec<&str> = self.flags.iter().map(String::as_str).collect();
+        args.extend_from_slice(extra);
+        self.world.bundle("1.0.0", "1.3.0", name, &args)
+    }
+}
+
+fn hop<'a>(manifest: &'a serde_json::Value, version: &str) -> &'a serde_json::Value {
+    manifest["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["version"] == version)
+        .unwrap()
+}
+
+fn hop_image<'a>(hop: &'a serde_json::Value, reference: &str) -> Option<&'a serde_json::Value> {
+    hop["images"]
+        .as_array()?
+        .iter()
+        .find(|i| i["reference"] == reference)
+}
+
+#[test]
+fn a_bundle_carries_every_image_from_all_three_sources_once() {
+    let iw = ImageWorld::new();
+    let profile = iw.profile_with_extra();
+    let out = iw.bundle("b.tar.gz", &["--profile", &profile, "--json"]);
+    let summary = json(&out);
+    assert!(summary["images"].as_u64().unwrap() >= 10, "{summary}");
+    assert!(
+        summary["image_bytes"].as_u64() < summary["image_bytes_without_sharing"].as_u64(),
+        "shared layers are stored once: {summary}"
+    );
+    let manifest = json(&iw.world.run(&["inspect", "b.tar.gz", "--json"]));
+    for version in VERSIONS {
+        let hop = hop(&manifest, version);
+        // From the hop's manifest.
+        let installer = kyma_installer_image(version);
+        let found = hop_image(hop, &installer).unwrap_or_else(|| panic!("{installer}: {hop}"));
+        assert!(
+            found["reasons"][0]
+                .as_str()
+                .unwrap()
+                .contains("Deployment kyma-installer/kyma-installer"),
+            "{found}"
+        );
+        // From the charts inside the installer image.
+        for chart_image in kyma_chart_images(version) {
+            let found = hop_image(hop, &chart_image).unwrap_or_else(|| panic!("{chart_image}"));
+            let reason = found["reasons"][0].as_str().unwrap();
+            assert!(
+                reason.contains(&format!("values.yaml in {installer}")),
+                "{reason}"
+            );
+        }
+    }
+    // From the profile's list, for its minors only.
+    let listed = hop_image(hop(&manifest, "1.3.0"), EXTRA).expect("the listed image");
+    assert_eq!(listed["reasons"][0], "profile: hard-coded in a template");
+    assert!(hop_image(hop(&manifest, "1.2.2"), EXTRA).is_none());
+    // Every image is named by digest, and the multi-arch one kept whole.
+    let images = manifest["images"]["images"].as_array().unwrap();
+    let busybox = images
+        .iter()
+        .find(|i| i["reference"] == BUSYBOX_IMAGE)
+        .unwrap();
+    assert_eq!(
+        busybox["platforms"],
+        serde_json::json!(["linux/amd64", "linux/arm64"])
+    );
+    assert!(images
+        .iter()
+        .all(|i| i["digest"].as_str().unwrap().starts_with("sha256:")));
+
+    assert_success(&iw.world.run(&["verify", "b.tar.gz", "--pub", "ops.pub"]));
+    // A stock tool reads the layout in the extracted bundle.
+    let dir = iw.world.path("x");
+    std::fs::create_dir(&dir).unwrap();
+    tool(&dir, "tar", &["xzf", "../b.tar.gz"]);
+    for image in [kyma_installer_image("1.3.0"), BUSYBOX_IMAGE.to_string()] {
+        let at = format!("oci:{}:{image}", dir.join("images").display());
+        let out = skopeo(&dir, &["inspect", "--raw", &at]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bundled = images.iter().find(|i| i["reference"] == image).unwrap();
+        let raw_digest = ferry::oci::Digest::of(&out.stdout);
+        assert_eq!(bundled["digest"], raw_digest.as_str(), "{image}");
+    }
+    assert_eq!(
+        blob_count(&dir),
+        manifest["images"]["files"].as_array().unwrap().len() - 2
+    );
+
+    // inspect shows each hop's images with their reasons, and what sharing saved.
+    let text = stdout(&iw.world.run(&["inspect", "b.tar.gz", "--pub", "ops.pub"]));
+    assert!(text.contains("   images: "), "{text}");
+    assert!(text.contains("from kyma/injected/resources/"), "{text}");
+    assert!(text.contains("saved)"), "{text}");
+    // ferry images names where each goes on a site registry.
+    let list = json(&iw.world.run(&[
+        "images",
+        "b.tar.gz",
+        "--pub",
+        "ops.pub",
+        "--registry",
+        "site:5000/kyma",
+        "--json",
+    ]));
+    let installer = list["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["reference"] == kyma_installer_image("1.3.0"))
+        .unwrap();
+    assert_eq!(
+        installer["relocated"],
+        "site:5000/kyma/kyma-project/kyma-installer:1.3.0"
+    );
+    assert_eq!(installer["hops"], serde_json::json!(["1.3.0"]));
+    assert_eq!(list["signature_verified"], true);
+
+    // The same inputs give the same bytes.
+    let again = json(&iw.bundle("b2.tar.gz", &["--profile", &profile, "--json"]));
+    assert_eq!(again["sha256"], summary["sha256"]);
+    drop(iw.registry);
+}
+
+fn blob_count(extracted: &Path) -> usize {
+    std::fs::read_dir(extracted.join("images/blobs/sha256"))
+        .unwrap()
+        .count()
+}
+
+#[test]
+fn a_tampered_image_blob_fails_verification() {
+    let iw = ImageWorld::new();
+    assert_success(&iw.bundle("b.tar.gz", &[]));
+    let dir = iw.world.path("x");
+    std::fs::create_dir(&dir).unwrap();
+    tool(&dir, "tar", &["xzf", "../b.tar.gz"]);
+    let listing = tool(iw.world.dir.path(), "tar", &["tzf", "b.tar.gz"]);
+    let blob = listing
+        .lines()
+        .find(|line| line.starts_with("images/blobs/"))
+        .unwrap()
+        .to_string();
+    let mut data = std::fs::read(dir.join(&blob)).unwrap();
+    data[0] ^= 0xff;
+    std::fs::write(dir.join(&blob), data).unwrap();
+    let files: Vec<&str> = listing.lines().filter(|l| !l.ends_with('/')).collect();
+    std::fs::write(dir.join("order"), files.join("\n")).unwrap();
+    tool(
+        &dir,
+        "tar",
+        &["czf", "../evil.tar.gz", "--no-recursion", "-T", "order"],
+    );
+    let out = iw.world.run(&["verify", "evil.tar.gz", "--pub", "ops.pub"]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains(&blob), "{}", stderr(&out));
+}
+
+#[test]
+fn an_image_that_cannot_be_pulled_names_its_hop_unless_skipped() {
+    let iw = ImageWorld::new();
+    let profile = iw.world.path("kyma-missing.toml");
+    let text = format!(
+        "{}\n[[images.extra]]\nminors = [\"1.2\", \"1.2\"]\nrefs = [\"eu.gcr.io/kyma-project/nowhere:1\"]\nreason = \"test\"\n",
+        include_str!("../../bundles/kyma.toml")
+    );
+    std::fs::write(&profile, text).unwrap();
+    let profile = profile.display().to_string();
+    let out = iw.bundle("b.tar.gz", &["--profile", &profile]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("hop 1.2.2") && err.contains("eu.gcr.io/kyma-project/nowhere:1"),
+        "{err}"
+    );
+    assert!(err.contains("--skip-image"), "{err}");
+    assert!(!iw.world.path("b.tar.gz").exists());
+
+    let out = iw.bundle(
+        "b.tar.gz",
+        &[
+            "--profile",
+            &profile,
+            "--skip-image",
+            "eu.gcr.io/kyma-project/nowhere:1",
+        ],
+    );
+    assert_success(&out);
+    let manifest = json(&iw.world.run(&["inspect", "b.tar.gz", "--json"]));
+    let skipped = hop_image(hop(&manifest, "1.2.2"), "eu.gcr.io/kyma-project/nowhere:1").unwrap();
+    assert_eq!(skipped["skipped"], true, "{skipped}");
+}
+
+#[test]
+fn a_registry_that_wants_credentials_gets_them_from_the_auth_file() {
+    let world = World::new();
+    let registry = Registry::start(&world.path("registry"), Some(("ops", "s3cret")));
+    let images = kyma_images(&["1.1.0"]);
+    let layout = world.path("layout");
+    write_layout(&layout, &images).unwrap();
+    push_images(&layout, &images, &registry, Some(("ops", "s3cret")));
+    let references: Vec<String> = images.iter().map(|i| i.reference.clone()).collect();
+    let mut args = registry.mirror_args(&references);
+    args.extend([
+        "--registry-insecure".into(),
+        registry.host().into(),
+        "--images".into(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+
+    let denied = world.bundle("1.0.0", "1.1.0", "b.tar.gz", &args);
+    assert_exit(&denied, 1);
+    assert!(
+        stderr(&denied).contains("refused access"),
+        "{}",
+        stderr(&denied)
+    );
+
+    let auth = base64_encode("ops:s3cret");
+    let auth_file = world.path("auth.json");
+    let host = registry.host();
+    std::fs::write(
+        &auth_file,
+        format!(r#"{{"auths": {{"{host}": {{"auth": "{auth}"}}}}}}"#),
+    )
+    .unwrap();
+    let mut command = world.ferry();
+    command.env("REGISTRY_AUTH_FILE", &auth_file).args([
+        "bundle", "--from", "1.0.0", "--to", "1.1.0", "--key", "ops.key", "--output", "b.tar.gz",
+    ]);
+    let out = command.args(&args).output().unwrap();
+    assert_success(&out);
+}
+
+fn base64_encode(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
