@@ -161,6 +161,19 @@ Examples:
   ferry apply kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub --accept-guides --yes")]
     Apply(ApplyArgs),
 
+    /// Verify a bundle, then push its container images to the site registry.
+    #[command(after_help = "\
+Nothing is pushed before the whole bundle verified. Images land under the registry's
+HOST[:PORT][/PREFIX] with their original repository path and tag, pushed by digest and
+then tagged (eu.gcr.io/kyma-project/kyma-installer:1.3.0 goes to
+HOST/PREFIX/kyma-project/kyma-installer:1.3.0). Blobs the registry has are skipped, and a
+blob shared by several images is uploaded once and mounted into the others, so rerunning
+after an interruption only sends what is missing. Credentials come from
+REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json or ~/.docker/config.json.
+
+Example: ferry push kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub --registry registry.site:5000/kyma")]
+    Push(PushArgs),
+
     /// Show the cluster's product version and any upgrade in progress.
     Status(StatusArgs),
 
@@ -203,6 +216,7 @@ impl Command {
             Command::Verify(args) => args.json,
             Command::Inspect(args) => args.json,
             Command::Images(args) => args.json,
+            Command::Push(args) => args.json,
             Command::Apply(args) => args.json,
             Command::Status(args) => args.json,
             Command::Keygen(_) | Command::Guide(_) | Command::Demo(_) | Command::Sandbox(_) => {
@@ -475,6 +489,29 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub break_lock: bool,
     /// Print a JSON summary on stdout (progress goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ferry push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// The trusted public key (minisign .pub file).
+    #[arg(long = "pub", value_name = "KEY")]
+    pub public_key: PathBuf,
+    /// The site registry to push to.
+    #[arg(long, value_name = "HOST[:PORT][/PREFIX]")]
+    pub registry: String,
+    /// Speak plain HTTP (no TLS) to this registry host (repeatable).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub registry_insecure: Vec<String>,
+    /// Parallel uploads.
+    #[arg(long, short, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Print a JSON summary instead of text.
     #[arg(long)]
     pub json: bool,
 }

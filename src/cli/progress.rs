@@ -35,6 +35,15 @@ impl Progress {
         }
     }
 
+    /// Removes the bar of `label`, if it has one.
+    fn end_bar(&self, label: &str) {
+        if let Ok(mut bars) = self.bars.lock() {
+            if let Some(bar) = bars.remove(label) {
+                bar.finish_and_clear();
+            }
+        }
+    }
+
     /// Prints a line above the bars (or plainly), unless quiet.
     pub fn line(&self, text: &str) {
         if self.quiet {
@@ -84,12 +93,13 @@ impl Reporter for Progress {
         }
     }
 
+    fn pushed(&self, label: &str, how: &str) {
+        self.end_bar(label);
+        self.line(&format!("  {how:<10} {label}"));
+    }
+
     fn download_finished(&self, label: &str, from_cache: bool) {
-        if let Ok(mut bars) = self.bars.lock() {
-            if let Some(bar) = bars.remove(label) {
-                bar.finish_and_clear();
-            }
-        }
+        self.end_bar(label);
         let how = if from_cache {
             "cached    "
         } else {

@@ -20,6 +20,11 @@ pub trait Reporter: Send + Sync {
     fn download_finished(&self, label: &str, from_cache: bool) {
         let _ = (label, from_cache);
     }
+    /// A push step for `label` finished: `how` is `uploaded`, `mounted` or
+    /// `tagged`; a progress bar of `label` ends.
+    fn pushed(&self, label: &str, how: &str) {
+        let _ = (label, how);
+    }
     /// Packing the bundle: `done` of `total` payload bytes are compressed or copied.
     fn packing(&self, done: u64, total: u64) {
         let _ = (done, total);

@@ -9,9 +9,12 @@
 //! progress through `fetch::Reporter`.
 
 pub mod auth;
+mod client;
 mod error;
 pub mod files;
 pub mod pull;
+pub mod push;
 
 pub use error::RegistryError;
 pub use pull::{Blob, PulledImage, Puller, PullerSettings};
+pub use push::{PushReport, PushSettings, Pusher};

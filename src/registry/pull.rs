@@ -5,25 +5,21 @@
 //! and report progress; tags are resolved once, here, so the bundle names
 //! every image by digest.
 
-use super::auth::Credentials;
+use super::client::{backoff, classify, Connection};
 use super::error::RegistryError;
 use crate::fetch::{Cache, Reporter};
 use crate::images::reference::{self, Mirror};
 use crate::oci::{media, Digest};
 use futures_util::{StreamExt, TryStreamExt};
-use oci_client::client::{BlobResponse, ClientConfig, ClientProtocol};
-use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::client::BlobResponse;
+use oci_client::errors::OciDistributionError;
 use oci_client::manifest::{OciImageIndex, OciImageManifest};
-use oci_client::secrets::RegistryAuth;
-use oci_client::{Client, Reference};
+use oci_client::Reference;
 use std::io::{Read, Write};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The largest manifest or index ferry accepts (the distribution registry's own limit).
 pub const MANIFEST_CAP: u64 = 4 * 1024 * 1024;
-/// Attempts per request before giving up.
-const ATTEMPTS: u32 = 6;
 /// The media types ferry asks registries for.
 const ACCEPTED: &[&str] = &[
     media::OCI_MANIFEST,
@@ -81,11 +77,9 @@ pub struct PulledImage {
 
 /// Pulls images from registries into the download cache.
 pub struct Puller {
-    client: Client,
+    connection: Connection,
     settings: PullerSettings,
-    credentials: Credentials,
     cache: Cache,
-    reporter: Arc<dyn Reporter>,
 }
 
 impl Puller {
@@ -95,19 +89,10 @@ impl Puller {
         cache: Cache,
         reporter: Arc<dyn Reporter>,
     ) -> Result<Puller, RegistryError> {
-        let config = ClientConfig {
-            protocol: ClientProtocol::HttpsExcept(settings.insecure.clone()),
-            platform_resolver: None,
-            connect_timeout: Some(Duration::from_secs(30)),
-            read_timeout: Some(Duration::from_secs(300)),
-            ..ClientConfig::default()
-        };
         Ok(Puller {
-            client: Client::new(config),
-            credentials: Credentials::load()?,
+            connection: Connection::new(&settings.insecure, reporter)?,
             settings,
             cache,
-            reporter,
         })
     }
 
@@ -227,11 +212,14 @@ impl Puller {
         at: &Reference,
         expected: Option<&Digest>,
     ) -> Result<(bytes::Bytes, String), RegistryError> {
-        let auth = self.auth_for(at);
+        let auth = self.connection.auth_for(at);
         let what = format!("manifest {}", reference::full(at));
         let (bytes, _) = self
+            .connection
             .retrying(name, at, &what, || {
-                self.client.pull_manifest_raw(at, &auth, ACCEPTED)
+                self.connection
+                    .client
+                    .pull_manifest_raw(at, &auth, ACCEPTED)
             })
             .await?;
         if bytes.len() as u64 > MANIFEST_CAP {
@@ -300,13 +288,9 @@ impl Puller {
     /// One blob into the cache: resumed from a partial file, hashed at the end.
     async fn fetch_blob(&self, image: &PulledImage, blob: &Blob) -> Result<(), RegistryError> {
         let key = blob_key(&blob.digest);
-        let label = format!(
-            "{} {}",
-            short_name(&image.reference),
-            &blob.digest.hex()[..12]
-        );
+        let label = blob_label(&image.reference, &blob.digest);
         if self.cache.lookup(&key).is_some() {
-            self.reporter.download_finished(&label, true);
+            self.connection.reporter.download_finished(&label, true);
             return Ok(());
         }
         let source = reference::parse(&image.pulled_from)?;
@@ -323,7 +307,8 @@ impl Puller {
             std::fs::remove_file(&partial).map_err(io_err)?;
             have = 0;
         }
-        self.reporter
+        self.connection
+            .reporter
             .download_started(&label, Some(blob.size), have);
         let mut failures = 0;
         while have < blob.size {
@@ -332,7 +317,8 @@ impl Puller {
                     if now > have {
                         failures = 0;
                     }
-                    self.reporter
+                    self.connection
+                        .reporter
                         .download_progress(&label, now.saturating_sub(have));
                     have = now;
                     if have > blob.size {
@@ -346,7 +332,8 @@ impl Puller {
                         return Err(error);
                     }
                     let wait = backoff(failures);
-                    self.reporter
+                    self.connection
+                        .reporter
                         .retrying(&label, failures, wait, &err.to_string());
                     tokio::time::sleep(wait).await;
                     have = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
@@ -365,7 +352,7 @@ impl Puller {
             });
         }
         self.cache.commit(&key, &partial, blob.digest.hex(), size)?;
-        self.reporter.download_finished(&label, false);
+        self.connection.reporter.download_finished(&label, false);
         Ok(())
     }
 
@@ -378,14 +365,22 @@ impl Puller {
         partial: &std::path::Path,
         offset: u64,
     ) -> Result<u64, OciDistributionError> {
-        self.client
-            .store_auth_if_needed(source.resolve_registry(), &self.auth_for(source))
+        self.connection
+            .client
+            .store_auth_if_needed(source.resolve_registry(), &self.connection.auth_for(source))
             .await;
         let digest = blob.digest.as_str();
         let (mut stream, start) = if offset == 0 {
-            (self.client.pull_blob_stream(source, digest).await?, 0)
+            (
+                self.connection
+                    .client
+                    .pull_blob_stream(source, digest)
+                    .await?,
+                0,
+            )
         } else {
             match self
+                .connection
                 .client
                 .pull_blob_stream_partial(source, digest, offset, None)
                 .await?
@@ -414,44 +409,6 @@ impl Puller {
         file.flush()?;
         Ok(written)
     }
-
-    fn auth_for(&self, at: &Reference) -> RegistryAuth {
-        match self.credentials.for_host(at.registry()) {
-            Some((user, password)) => RegistryAuth::Basic(user.clone(), password.clone()),
-            None => RegistryAuth::Anonymous,
-        }
-    }
-
-    /// Runs `call` until it succeeds, retrying what may go away by itself.
-    async fn retrying<T, F, Fut>(
-        &self,
-        name: &str,
-        at: &Reference,
-        what: &str,
-        call: F,
-    ) -> Result<T, RegistryError>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<T, OciDistributionError>>,
-    {
-        let mut failures = 0;
-        loop {
-            match call().await {
-                Ok(value) => return Ok(value),
-                Err(err) => {
-                    failures += 1;
-                    let (retry, error) = classify(name, at, &err, failures);
-                    if !retry {
-                        return Err(error);
-                    }
-                    let wait = backoff(failures);
-                    self.reporter
-                        .retrying(what, failures, wait, &err.to_string());
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
-    }
 }
 
 /// The cache key of a blob.
@@ -459,86 +416,14 @@ fn blob_key(digest: &Digest) -> String {
     format!("oci:{digest}")
 }
 
-/// `kyma-installer:1.1.0` of `eu.gcr.io/kyma-project/kyma-installer:1.1.0`.
-fn short_name(reference: &str) -> &str {
-    reference.rsplit('/').next().unwrap_or(reference)
-}
-
-fn backoff(failures: u32) -> Duration {
-    let factor = 2u32.saturating_pow(failures.saturating_sub(1));
-    Duration::from_millis(200)
-        .saturating_mul(factor)
-        .min(Duration::from_secs(10))
-}
-
-/// Whether to try again, and the error to give if not.
-fn classify(
-    image: &str,
-    at: &Reference,
-    err: &OciDistributionError,
-    failures: u32,
-) -> (bool, RegistryError) {
-    let registry = at.registry().to_string();
-    let denied = |detail: String| RegistryError::Denied {
-        image: image.to_string(),
-        registry: registry.clone(),
-        detail,
-    };
-    let not_found = || RegistryError::NotFound {
-        image: image.to_string(),
-        what: reference::full(at),
-        registry: registry.clone(),
-    };
-    let unavailable = |detail: String| RegistryError::Unavailable {
-        image: image.to_string(),
-        registry: registry.clone(),
-        attempts: failures,
-        detail,
-    };
-    let transient = match err {
-        OciDistributionError::UnauthorizedError { .. }
-        | OciDistributionError::AuthenticationFailure(_) => {
-            return (false, denied(err.to_string()))
-        }
-        OciDistributionError::ImageManifestNotFoundError(_) => return (false, not_found()),
-        OciDistributionError::RegistryError { envelope, .. } => {
-            let codes: Vec<&OciErrorCode> = envelope.errors.iter().map(|e| &e.code).collect();
-            if codes.iter().any(|c| {
-                matches!(
-                    c,
-                    OciErrorCode::ManifestUnknown
-                        | OciErrorCode::BlobUnknown
-                        | OciErrorCode::NameUnknown
-                        | OciErrorCode::NotFound
-                )
-            }) {
-                return (false, not_found());
-            }
-            if codes
-                .iter()
-                .any(|c| matches!(c, OciErrorCode::Unauthorized | OciErrorCode::Denied))
-            {
-                return (false, denied(envelope.to_string()));
-            }
-            codes
-                .iter()
-                .any(|c| matches!(c, OciErrorCode::Toomanyrequests))
-        }
-        OciDistributionError::ServerError { code, message, .. } => match code {
-            401 | 403 => return (false, denied(format!("{code} {message}"))),
-            404 => return (false, not_found()),
-            429 | 500..=599 => true,
-            _ => false,
-        },
-        OciDistributionError::RequestError(_) | OciDistributionError::IoError(_) => true,
-        _ => false,
-    };
-    let detail = crate::fetch::root_cause(err);
-    (transient && failures < ATTEMPTS, unavailable(detail))
+/// `kyma-installer:1.1.0 0123456789ab`: a blob as progress shows it.
+pub(super) fn blob_label(reference: &str, digest: &Digest) -> String {
+    let name = reference.rsplit('/').next().unwrap_or(reference);
+    format!("{name} {}", &digest.hex()[..12])
 }
 
 /// The media type a manifest's bytes say they are.
-fn media_type_of(bytes: &[u8]) -> Option<String> {
+pub(super) fn media_type_of(bytes: &[u8]) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
     if let Some(declared) = value.get("mediaType").and_then(|m| m.as_str()) {
         return Some(declared.to_string());
@@ -568,7 +453,7 @@ fn platform_of(entry: &oci_client::manifest::ImageIndexEntry) -> String {
 
 /// The config and layers of a single-platform manifest: all blobs, and the
 /// layers alone in order.
-fn image_blobs(
+pub(super) fn image_blobs(
     name: &str,
     manifest: &Blob,
     bytes: &[u8],

@@ -307,3 +307,146 @@ fn base64_encode(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+/// `ferry push` of `bundle` to `site` (plain HTTP), with `extra` flags.
+fn push(world: &World, bundle: &str, site: &Registry, extra: &[&str]) -> std::process::Output {
+    let target = format!("{}/kyma", site.host());
+    let mut args = vec![
+        "push",
+        bundle,
+        "--pub",
+        "ops.pub",
+        "--registry",
+        &target,
+        "--registry-insecure",
+        site.host(),
+    ];
+    args.extend_from_slice(extra);
+    world.run(&args)
+}
+
+/// The raw manifest `skopeo` reads at `reference` on the site registry.
+fn site_manifest(world: &World, site: &Registry, reference: &str) -> std::process::Output {
+    let relocated =
+        ferry::images::reference::relocated(reference, &format!("{}/kyma", site.host())).unwrap();
+    skopeo(
+        world.dir.path(),
+        &[
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{relocated}"),
+        ],
+    )
+}
+
+#[test]
+fn push_lands_every_image_by_digest_and_a_second_push_sends_nothing() {
+    let iw = ImageWorld::new();
+    assert_success(&iw.bundle("b.tar.gz", &[]));
+    let site = Registry::start(&iw.world.path("site"), None);
+    let first = json(&push(&iw.world, "b.tar.gz", &site, &["--json"]));
+    let manifest = json(&iw.world.run(&["inspect", "b.tar.gz", "--json"]));
+    let images = manifest["images"]["images"].as_array().unwrap();
+    assert_eq!(first["images"], images.len(), "{first}");
+    assert!(first["uploaded"].as_u64().unwrap() > 0, "{first}");
+    assert!(
+        first["mounted"].as_u64().unwrap() > 0,
+        "shared blobs are mounted: {first}"
+    );
+    for image in images {
+        let reference = image["reference"].as_str().unwrap();
+        let out = site_manifest(&iw.world, &site, reference);
+        assert!(
+            out.status.success(),
+            "{reference}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            ferry::oci::Digest::of(&out.stdout).as_str(),
+            image["digest"].as_str().unwrap(),
+            "{reference}"
+        );
+    }
+    let again = json(&push(&iw.world, "b.tar.gz", &site, &["--json"]));
+    assert_eq!(again["uploaded"], 0, "{again}");
+    assert_eq!(again["mounted"], 0, "{again}");
+}
+
+#[test]
+fn a_push_killed_midway_resumes_with_what_is_missing() {
+    let iw = ImageWorld::new();
+    assert_success(&iw.bundle("b.tar.gz", &[]));
+    let site = Registry::start(&iw.world.path("site"), None);
+    let target = format!("{}/kyma", site.host());
+    let mut child = iw
+        .world
+        .ferry()
+        .args([
+            "push",
+            "b.tar.gz",
+            "--pub",
+            "ops.pub",
+            "--registry",
+            &target,
+        ])
+        .args(["--registry-insecure", site.host(), "--jobs", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap()));
+    let first_upload = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("uploaded"));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first_upload.is_some(), "the push never uploaded a blob");
+    let rerun = json(&push(&iw.world, "b.tar.gz", &site, &["--json"]));
+    assert!(rerun["present"].as_u64().unwrap() > 0, "{rerun}");
+    assert!(
+        rerun["uploaded"].as_u64().unwrap() > 0,
+        "the first push was cut short: {rerun}"
+    );
+    let installer = kyma_installer_image("1.3.0");
+    assert!(site_manifest(&iw.world, &site, &installer).status.success());
+}
+
+#[test]
+fn push_verifies_first_and_uses_the_site_registrys_credentials() {
+    let iw = ImageWorld::new();
+    assert_success(&iw.bundle("b.tar.gz", &[]));
+    let site = Registry::start(&iw.world.path("site"), Some(("site", "pw")));
+    let denied = push(&iw.world, "b.tar.gz", &site, &[]);
+    assert_exit(&denied, 1);
+    assert!(
+        stderr(&denied).contains("refused access"),
+        "{}",
+        stderr(&denied)
+    );
+
+    // A bundle that does not verify pushes nothing.
+    std::fs::write(iw.world.path("bad.tar.gz"), b"junk").unwrap();
+    let auth = base64_encode("site:pw");
+    let auth_file = iw.world.path("auth.json");
+    let host = site.host();
+    std::fs::write(
+        &auth_file,
+        format!(r#"{{"auths": {{"{host}": {{"auth": "{auth}"}}}}}}"#),
+    )
+    .unwrap();
+    let with_creds = |bundle: &str| {
+        let target = format!("{host}/kyma");
+        iw.world
+            .ferry()
+            .env("REGISTRY_AUTH_FILE", &auth_file)
+            .args(["push", bundle, "--pub", "ops.pub", "--registry", &target])
+            .args(["--registry-insecure", host, "--json"])
+            .output()
+            .unwrap()
+    };
+    assert_exit(&with_creds("bad.tar.gz"), 1);
+    let pushed = json(&with_creds("b.tar.gz"));
+    assert!(pushed["images"].as_u64().unwrap() >= 10, "{pushed}");
+}

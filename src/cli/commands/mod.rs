@@ -9,6 +9,7 @@ mod inspect;
 mod keygen;
 mod mirror;
 mod plan;
+mod push;
 mod sandbox;
 mod status;
 mod verify;
@@ -33,6 +34,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Guide(args) => guide::run(&args),
         Command::Images(args) => images::run(&args),
         Command::Apply(args) => apply::run(&globals, &args).await,
+        Command::Push(args) => push::run(&globals, &args).await,
         Command::Status(args) => status::run(&globals, &args).await,
         Command::Demo(args) => demo::run(&globals, &args).await,
         Command::Sandbox(SandboxCommand::Github(args)) => sandbox::run_github(&args).await,

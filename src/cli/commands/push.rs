@@ -1,0 +1,60 @@
+//! `ferry push`: verify a bundle, then push its images to the site registry.
+
+use crate::bundle::reader::verify_and_extract;
+use crate::bundle::sign;
+use crate::cli::args::PushArgs;
+use crate::cli::exit::UsageError;
+use crate::cli::output::{human_size, outln, print_json};
+use crate::cli::settings::Globals;
+use crate::registry::{PushSettings, Pusher};
+use anyhow::{Context, Result};
+
+/// Verifies, pushes and prints a summary.
+pub async fn run(globals: &Globals, args: &PushArgs) -> Result<()> {
+    let key = sign::load_public_key(&args.public_key)?;
+    let progress = globals.progress();
+    let pusher = Pusher::new(
+        PushSettings {
+            site: args.registry.clone(),
+            insecure: args.registry_insecure.clone(),
+            jobs: usize::from(args.jobs),
+        },
+        progress.clone(),
+    )?;
+    let work = tempfile::tempdir().context("cannot create a working directory")?;
+    let root = work.path().join("bundle");
+    let verified = verify_and_extract(&args.bundle, &key, &root)?;
+    let Some(layout) = &verified.manifest.images else {
+        return Err(UsageError(format!(
+            "{} carries no images: build it with ferry bundle --images",
+            args.bundle.display()
+        ))
+        .into());
+    };
+    progress.line(&format!(
+        "verified {}; pushing {} images to {}",
+        args.bundle.display(),
+        layout.images.len(),
+        args.registry
+    ));
+    let report = pusher.push(&root.join("images"), &layout.images).await?;
+    if args.json {
+        return print_json(&serde_json::json!({
+            "registry": args.registry,
+            "images": report.images,
+            "uploaded": report.uploaded,
+            "uploaded_bytes": report.uploaded_bytes,
+            "mounted": report.mounted,
+            "present": report.present,
+        }));
+    }
+    outln!(
+        "pushed {} images to {}: {} blobs uploaded ({}), {} mounted, {} already there",
+        report.images,
+        args.registry,
+        report.uploaded,
+        human_size(report.uploaded_bytes),
+        report.mounted,
+        report.present
+    )
+}
