@@ -145,6 +145,26 @@ pub struct ClusterSpec {
     /// Where the cluster says whether it is a local installation, if anywhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_marker: Option<LocalMarker>,
+    /// ConfigMaps `ferry apply --registry SITE` applies so the installer
+    /// pulls what it deploys from the site registry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registry_overrides: Vec<RegistryOverride>,
+}
+
+/// A ConfigMap of installer overrides that relocates images to the site
+/// registry: `{site}` in a value becomes `HOST[:PORT][/PREFIX]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryOverride {
+    /// The ConfigMap's namespace.
+    pub namespace: String,
+    /// The ConfigMap's name.
+    pub name: String,
+    /// Its labels (those the installer selects overrides by).
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Override keys and values, `{site}` filled in.
+    pub values: std::collections::BTreeMap<String, String>,
 }
 
 /// A ConfigMap key whose value `true` marks a local (Minikube-style) installation.

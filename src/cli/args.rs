@@ -488,6 +488,15 @@ pub struct ApplyArgs {
     /// Take over the upgrade lock from another (crashed) run.
     #[arg(long)]
     pub break_lock: bool,
+    /// Pull every image from this site registry: each workload's image becomes
+    /// HOST/PREFIX/<original repository path>:<tag> (where ferry push put it), the
+    /// profile's installer overrides point the installer there, and preflight
+    /// refuses to start while an image a remaining hop needs is missing there.
+    #[arg(long, value_name = "HOST[:PORT][/PREFIX]")]
+    pub registry: Option<String>,
+    /// Speak plain HTTP (no TLS) to this registry host (repeatable).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub registry_insecure: Vec<String>,
     /// Print a JSON summary on stdout (progress goes to stderr).
     #[arg(long)]
     pub json: bool,

@@ -1,7 +1,8 @@
 //! Images named by Kubernetes workloads: every container and init
 //! container of a Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
-//! ReplicationController, Job or CronJob. Which files a hop applies is the
-//! recipe's business; this reads objects already parsed.
+//! ReplicationController, Job or CronJob, found (`add_workload_images`) or
+//! moved to a site registry (`relocate_workload_images`). Which files a hop
+//! applies is the recipe's business; this works on objects already parsed.
 
 use super::NeededSet;
 use kube::api::DynamicObject;
@@ -21,7 +22,7 @@ pub fn add_workload_images(objects: &[DynamicObject], origin: &str, found: &mut 
             Some(namespace) => format!("{namespace}/{name}"),
             None => name.to_string(),
         };
-        for list in ["initContainers", "containers", "ephemeralContainers"] {
+        for list in CONTAINER_LISTS {
             let containers = pod_spec.get(list).and_then(Value::as_array);
             for container in containers.into_iter().flatten() {
                 let Some(image) = container.get("image").and_then(Value::as_str) else {
@@ -37,24 +38,66 @@ pub fn add_workload_images(objects: &[DynamicObject], origin: &str, found: &mut 
     }
 }
 
+/// The container lists of a pod spec.
+const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
+
+/// Rewrites every container image of the workloads among `objects` to
+/// `site`'s copy of it (`SITE/<original repository path>:<tag>`); returns
+/// how many it rewrote. An image that does not parse is left as it is.
+pub fn relocate_workload_images(objects: &mut [DynamicObject], site: &str) -> usize {
+    let mut rewritten = 0;
+    for object in objects {
+        let Some(kind) = object.types.as_ref().map(|t| t.kind.clone()) else {
+            continue;
+        };
+        let Some(path) = pod_spec_path(&kind) else {
+            continue;
+        };
+        let Some(pod_spec) = path
+            .iter()
+            .try_fold(&mut object.data, |value, key| value.get_mut(*key))
+        else {
+            continue;
+        };
+        for list in CONTAINER_LISTS {
+            let containers = pod_spec.get_mut(list).and_then(Value::as_array_mut);
+            for container in containers.into_iter().flatten() {
+                let Some(image) = container.get_mut("image") else {
+                    continue;
+                };
+                let moved = image
+                    .as_str()
+                    .and_then(|text| super::reference::relocated(text, site).ok());
+                if let Some(moved) = moved {
+                    *image = Value::String(moved);
+                    rewritten += 1;
+                }
+            }
+        }
+    }
+    rewritten
+}
+
 /// Where a workload kind keeps its pod spec.
-fn pod_spec<'a>(kind: &str, data: &'a Value) -> Option<&'a Value> {
-    let spec = data.get("spec")?;
+fn pod_spec_path(kind: &str) -> Option<&'static [&'static str]> {
     match kind {
-        "Pod" => Some(spec),
+        "Pod" => Some(&["spec"]),
         "Deployment"
         | "StatefulSet"
         | "DaemonSet"
         | "ReplicaSet"
         | "ReplicationController"
-        | "Job" => spec.get("template")?.get("spec"),
-        "CronJob" => spec
-            .get("jobTemplate")?
-            .get("spec")?
-            .get("template")?
-            .get("spec"),
+        | "Job" => Some(&["spec", "template", "spec"]),
+        "CronJob" => Some(&["spec", "jobTemplate", "spec", "template", "spec"]),
         _ => None,
     }
+}
+
+/// The pod spec of a workload kind's object.
+fn pod_spec<'a>(kind: &str, data: &'a Value) -> Option<&'a Value> {
+    pod_spec_path(kind)?
+        .iter()
+        .try_fold(data, |value, key| value.get(*key))
 }
 
 #[cfg(test)]
@@ -116,5 +159,23 @@ spec:
                 "m.yaml: Pod single container main",
             ]
         );
+    }
+
+    #[test]
+    fn relocation_moves_every_workload_image_to_the_site() {
+        let mut objects = parse_documents(MANIFEST, "m.yaml").unwrap();
+        assert_eq!(relocate_workload_images(&mut objects, "site:5000/k"), 4);
+        let mut found = NeededSet::default();
+        add_workload_images(&objects, "m.yaml", &mut found);
+        let names: Vec<String> = found.into_vec().into_iter().map(|n| n.reference).collect();
+        assert_eq!(
+            names,
+            [
+                "site:5000/k/library/busybox:latest",
+                "site:5000/k/kyma-project/kyma-installer:1.1.0",
+                "site:5000/k/kyma-project/alpine-kubectl:v1",
+            ]
+        );
+        assert_eq!(objects[2].data["data"]["image"], "quay.io/not/this:1");
     }
 }

@@ -14,7 +14,9 @@ mod error;
 pub mod files;
 pub mod pull;
 pub mod push;
+pub mod site;
 
 pub use error::RegistryError;
 pub use pull::{Blob, PulledImage, Puller, PullerSettings};
 pub use push::{PushReport, PushSettings, Pusher};
+pub use site::Site;

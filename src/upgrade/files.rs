@@ -6,6 +6,7 @@
 
 use crate::bundle::manifest::Hop;
 use crate::cluster::yaml::parse_documents;
+use crate::images::workloads::relocate_workload_images;
 use crate::recipe::{Step, Variant};
 use kube::api::DynamicObject;
 use serde::{Deserialize, Serialize};
@@ -97,6 +98,57 @@ pub struct StepLoader {
     pub variant: Variant,
     /// The first hop only waits: its install is already running.
     pub first_only_waits: bool,
+    /// `--registry`: the site registry every workload image is moved to,
+    /// and the installer overrides that point the installer there.
+    pub relocation: Option<Relocation>,
+}
+
+/// Where `apply --registry` moves images, and how the installer learns it.
+#[derive(Debug, Clone)]
+pub struct Relocation {
+    /// `HOST[:PORT][/PREFIX]`.
+    pub site: String,
+    /// The profile's override ConfigMaps (carried in the bundle).
+    pub overrides: Vec<crate::recipe::RegistryOverride>,
+}
+
+impl Relocation {
+    /// Moves the images of every workload the steps apply to the site, and
+    /// applies the registry overrides first.
+    fn apply_to(&self, steps: &mut Vec<LoadedStep>) {
+        for step in steps.iter_mut() {
+            if let LoadedStep::Apply { objects, .. } = step {
+                relocate_workload_images(objects, &self.site);
+            }
+        }
+        let objects: Vec<DynamicObject> = self
+            .overrides
+            .iter()
+            .filter_map(|o| {
+                let data: serde_json::Map<String, serde_json::Value> = o
+                    .values
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.replace("{site}", &self.site).into()))
+                    .collect();
+                serde_json::from_value(serde_json::json!({
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": { "name": o.name, "namespace": o.namespace, "labels": o.labels },
+                    "data": data,
+                }))
+                .ok()
+            })
+            .collect();
+        if !objects.is_empty() {
+            steps.insert(
+                0,
+                LoadedStep::Apply {
+                    path: format!("registry overrides for {}", self.site),
+                    objects,
+                },
+            );
+        }
+    }
 }
 
 impl StepLoader {
@@ -110,6 +162,8 @@ impl StepLoader {
         let mut steps = load_steps(&self.root, hop, self.variant)?;
         if position == 0 && self.first_only_waits {
             steps.retain(|step| matches!(step, LoadedStep::WaitInstalled));
+        } else if let Some(relocation) = &self.relocation {
+            relocation.apply_to(&mut steps);
         }
         // Only a shortcut: without the copy, the next load parses again.
         let kept = serde_json::to_vec(&steps)
@@ -217,6 +271,7 @@ mod tests {
             parsed: dir.join("parsed"),
             variant: Variant::Cluster,
             first_only_waits,
+            relocation: None,
         }
     }
 

@@ -2,7 +2,7 @@
 //! remaining hops one by one, recording each in the cluster's journal.
 
 use super::console::Console;
-use super::files::{LoadError, LoadedStep, StepLoader};
+use super::files::{LoadError, LoadedStep, Relocation, StepLoader};
 use super::gate::{Gate, GuidePolicy};
 use super::hops::{remaining, PositionError};
 use super::locate::{choose_variant, detect_variant, locate, Resume};
@@ -51,6 +51,17 @@ pub struct ApplyRequest {
     pub prefer: Option<Prefer>,
     /// Take over a lock held by another run.
     pub break_lock: bool,
+    /// `--registry`: pull every image from this site registry.
+    pub registry: Option<SiteRegistry>,
+}
+
+/// The site registry `apply --registry` relocates images to.
+#[derive(Debug, Clone)]
+pub struct SiteRegistry {
+    /// `HOST[:PORT][/PREFIX]`.
+    pub site: String,
+    /// Hosts spoken to over plain HTTP.
+    pub insecure: Vec<String>,
 }
 
 /// What an apply run did.
@@ -110,6 +121,15 @@ pub enum UpgradeError {
         /// Its tag.
         tag: String,
     },
+    /// The site registry lacks images the remaining hops need.
+    #[error("the site registry lacks images the remaining hops need; nothing was changed. Push them first (ferry push BUNDLE --pub KEY --registry SITE):\n{}", missing.join("\n"))]
+    MissingImages {
+        /// One line per image: hop, reference, where it was looked for.
+        missing: Vec<String>,
+    },
+    /// The site registry could not be asked.
+    #[error("cannot check the site registry for the hops' images; nothing was changed")]
+    Registry(#[source] crate::registry::RegistryError),
     /// Preflight found objects the cluster cannot take.
     #[error("preflight failed, nothing was changed:\n{}", problems.join("\n"))]
     Preflight {
@@ -232,6 +252,10 @@ pub async fn apply(
         parsed: workdir.path().join("parsed"),
         variant,
         first_only_waits: resume == Resume::WaitForInstaller && installing_current,
+        relocation: request.registry.as_ref().map(|registry| Relocation {
+            site: registry.site.clone(),
+            overrides: manifest.cluster.registry_overrides.clone(),
+        }),
     };
     if loader.first_only_waits {
         console.say(&format!(
@@ -240,6 +264,9 @@ pub async fn apply(
     }
     let mut applier = Applier::new(client.clone()).await?;
     preflight(&applier, &hops, &loader)?;
+    if let Some(registry) = &request.registry {
+        check_site_images(&manifest, &hops, registry, console).await?;
+    }
     if request.dry_run {
         for (position, hop) in hops.iter().enumerate() {
             let steps = loader.load(position, hop)?;
@@ -317,6 +344,59 @@ async fn record_finished_while_away(
             Some("the installer finished it after the run that started it stopped".to_string()),
         )
         .await?;
+    Ok(())
+}
+
+/// Refuses to start when the site registry lacks an image a remaining hop
+/// needs: each by the digest the bundle recorded (a skipped one by its tag).
+async fn check_site_images(
+    manifest: &Manifest,
+    hops: &[&Hop],
+    registry: &SiteRegistry,
+    console: &dyn Console,
+) -> Result<(), UpgradeError> {
+    let digests: std::collections::HashMap<&str, &crate::oci::Digest> = manifest
+        .images
+        .iter()
+        .flat_map(|layout| layout.images.iter())
+        .map(|image| (image.reference.as_str(), &image.digest))
+        .collect();
+    let mut wanted = Vec::new();
+    let mut owners = Vec::new();
+    for hop in hops {
+        for image in &hop.images {
+            let digest = digests.get(image.reference.as_str()).map(|d| (*d).clone());
+            if !wanted.iter().any(|(r, _)| r == &image.reference) {
+                wanted.push((image.reference.clone(), digest));
+                owners.push(hop.version.to_string());
+            }
+        }
+    }
+    let reporter: std::sync::Arc<dyn crate::fetch::Reporter> =
+        std::sync::Arc::new(crate::fetch::NoReport);
+    let site = crate::registry::Site::new(&registry.site, &registry.insecure, reporter)
+        .map_err(UpgradeError::Registry)?;
+    let missing = site
+        .missing(&wanted)
+        .await
+        .map_err(UpgradeError::Registry)?;
+    if !missing.is_empty() {
+        let lines = missing
+            .iter()
+            .map(|(index, at)| {
+                format!(
+                    "  hop {}: {} (looked for {at})",
+                    owners[*index], wanted[*index].0
+                )
+            })
+            .collect();
+        return Err(UpgradeError::MissingImages { missing: lines });
+    }
+    console.say(&format!(
+        "the site registry {} has all {} images of the remaining hops",
+        registry.site,
+        wanted.len()
+    ));
     Ok(())
 }
 

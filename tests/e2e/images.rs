@@ -9,6 +9,7 @@ use ferry::sandbox::images::{
     kyma_chart_images, kyma_images, kyma_installer_image, write_layout, FileSpec, GeneratedImage,
     LayerSpec, BUSYBOX_IMAGE,
 };
+use ferry::sandbox::kube::ClusterConfig;
 use std::path::Path;
 
 const VERSIONS: [&str; 3] = ["1.1.0", "1.2.2", "1.3.0"];
@@ -25,7 +26,20 @@ struct ImageWorld {
 
 impl ImageWorld {
     fn new() -> ImageWorld {
-        let world = World::new();
+        ImageWorld::around(World::new())
+    }
+
+    /// An image world whose simulated cluster runs Kyma 1.0.0.
+    fn with_cluster() -> ImageWorld {
+        ImageWorld::around(World::with_cluster(ClusterConfig {
+            kubernetes: (1, 15),
+            kyma_version: Some("1.0.0".into()),
+            installer_delay: std::time::Duration::from_millis(100),
+            ..ClusterConfig::default()
+        }))
+    }
+
+    fn around(world: World) -> ImageWorld {
         let registry = Registry::start(&world.path("registry"), None);
         let mut images = kyma_images(&VERSIONS);
         images.push(GeneratedImage::single(
@@ -449,4 +463,96 @@ fn push_verifies_first_and_uses_the_site_registrys_credentials() {
     assert_exit(&with_creds("bad.tar.gz"), 1);
     let pushed = json(&with_creds("b.tar.gz"));
     assert!(pushed["images"].as_u64().unwrap() >= 10, "{pushed}");
+}
+
+/// `ferry apply --registry SITE/kyma` of `bundle`, unattended.
+fn apply_from_site(world: &World, bundle: &str, site: &Registry) -> std::process::Output {
+    let target = format!("{}/kyma", site.host());
+    world.run(&[
+        "apply",
+        bundle,
+        "--pub",
+        "ops.pub",
+        "--registry",
+        &target,
+        "--registry-insecure",
+        site.host(),
+        "--accept-guides",
+        "--yes",
+        "--timeout",
+        "60s",
+    ])
+}
+
+#[test]
+fn apply_from_the_site_registry_relocates_every_image_it_applies() {
+    let iw = ImageWorld::with_cluster();
+    assert_success(&iw.bundle("b.tar.gz", &[]));
+    let site = Registry::start(&iw.world.path("site"), None);
+    assert_success(&push(&iw.world, "b.tar.gz", &site, &[]));
+    let out = apply_from_site(&iw.world, "b.tar.gz", &site);
+    assert_success(&out);
+    assert!(stdout(&out).contains("has all"), "{}", stdout(&out));
+    let cluster = iw.world.cluster();
+    assert_eq!(cluster.installed_versions(), ["1.1.0", "1.2.2", "1.3.0"]);
+    let installer = cluster
+        .get(
+            "apps/v1",
+            "Deployment",
+            Some("kyma-installer"),
+            "kyma-installer",
+        )
+        .unwrap();
+    let image = &installer["spec"]["template"]["spec"]["containers"][0]["image"];
+    assert_eq!(
+        image.as_str().unwrap(),
+        format!("{}/kyma/kyma-project/kyma-installer:1.3.0", site.host())
+    );
+    let overrides = cluster
+        .get(
+            "v1",
+            "ConfigMap",
+            Some("kyma-installer"),
+            "ferry-registry-overrides",
+        )
+        .expect("the registry overrides");
+    assert_eq!(overrides["metadata"]["labels"]["installer"], "overrides");
+    assert_eq!(
+        overrides["data"]["global.containerRegistry.path"]
+            .as_str()
+            .unwrap(),
+        format!("{}/kyma/kyma-project", site.host())
+    );
+    let status = json(&iw.world.run(&["status", "--json"]));
+    assert_eq!(status["version"], "1.3.0", "{status}");
+}
+
+#[test]
+fn an_image_missing_from_the_site_registry_stops_apply_before_any_change() {
+    let iw = ImageWorld::with_cluster();
+    assert_success(&iw.bundle("b.tar.gz", &[]));
+    let args: Vec<&str> = iw.flags.iter().map(String::as_str).collect();
+    assert_success(&iw.world.bundle("1.0.0", "1.2.2", "short.tar.gz", &args));
+    let site = Registry::start(&iw.world.path("site"), None);
+    // Only the images up to 1.2.2 reach the site.
+    assert_success(&push(&iw.world, "short.tar.gz", &site, &[]));
+    let before = iw.world.cluster().mutations();
+    let out = apply_from_site(&iw.world, "b.tar.gz", &site);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("lacks images") && err.contains("nothing was changed"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("hop 1.3.0: {}", kyma_installer_image("1.3.0"))),
+        "{err}"
+    );
+    assert!(!err.contains("hop 1.1.0"), "{err}");
+    assert_eq!(
+        iw.world.cluster().mutations(),
+        before,
+        "the cluster was changed"
+    );
+    assert!(iw.world.cluster().installed_versions().is_empty());
 }

@@ -63,6 +63,7 @@ pub fn manifest(files: &[(&str, &[u8])]) -> Manifest {
             progress_state: "InProgress".into(),
             default_namespace: "default".into(),
             local_marker: None,
+            registry_overrides: Vec::new(),
         },
         base: BaseRelease {
             version: "1.0.0".parse().unwrap(),

@@ -10,7 +10,7 @@ use crate::cli::settings::Globals;
 use crate::cluster::connect::ClusterTarget;
 use crate::upgrade::gate::GuidePolicy;
 use crate::upgrade::merge::Prefer;
-use crate::upgrade::runner::{apply, ApplyOutcome, ApplyRequest};
+use crate::upgrade::runner::{apply, ApplyOutcome, ApplyRequest, SiteRegistry};
 use anyhow::Result;
 use serde_json::json;
 
@@ -47,6 +47,10 @@ pub async fn run(globals: &Globals, args: &ApplyArgs) -> Result<()> {
         current: args.current.clone(),
         prefer,
         break_lock: args.break_lock,
+        registry: args.registry.as_ref().map(|site| SiteRegistry {
+            site: site.clone(),
+            insecure: args.registry_insecure.clone(),
+        }),
     };
     let outcome = apply(&request, &console).await?;
     let (state, from, version, hops) = match &outcome {

@@ -169,6 +169,8 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
             current: None,
             prefer: None,
             break_lock: false,
+            registry: None,
+            registry_insecure: Vec::new(),
             json: false,
         },
     )
