@@ -37,6 +37,8 @@ impl Connection {
         let config = ClientConfig {
             protocol: ClientProtocol::HttpsExcept(insecure.to_vec()),
             platform_resolver: None,
+            // A blob goes up as one streamed PUT, not one PATCH per 4 MiB.
+            use_monolithic_push: true,
             connect_timeout: Some(Duration::from_secs(30)),
             read_timeout: Some(Duration::from_secs(300)),
             ..ClientConfig::default()
