@@ -22,6 +22,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=benches/lib.sh
+source "$root/benches/lib.sh"
 scale=${BENCH_SCALE:-1}
 runs=${BENCH_RUNS:-3}
 port=${BENCH_PORT:-18480}
@@ -39,14 +41,6 @@ api="http://127.0.0.1:$port"
 repo=ferry-bench/synthetic
 profile=$root/benches/synthetic.toml
 
-need() { # need COMMAND APT_PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "installing $2" >&2
-        apt-get install -y -qq "$2" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }
-    fi
-    command -v "$1" >/dev/null 2>&1 || { echo "benches/run.sh needs $1 (apt: $2)" >&2; exit 1; }
-}
 need curl curl
 need jq jq
 need minisign minisign
@@ -86,35 +80,9 @@ minisign -G -W -f -p "$work/mini.pub" -s "$work/mini.key" >/dev/null
 
 # Commands, as strings for hyperfine and the bash loop alike. ferry runs under
 # GNU time so every run appends its peak RSS (KiB) to $work/rss.NAME.
-rss() { echo "/usr/bin/time -f %M -a -o $work/rss.$1"; }
 ferry_bundle() { # ferry_bundle HOPS CACHE OUT
     echo "$ferry --github-api $api --profile $profile bundle --cache $2 --from 1.0.0 --to 1.$1.0 --key $work/ferry.key --output $3"
 }
-
-# measure NAME PREPARE COMMAND: sets median/min/max seconds in $work/time.NAME
-measure() {
-    local name=$1 prepare=$2 cmd=$3
-    echo "bench $name: $cmd" >&2
-    if [ "$have_hyperfine" = yes ]; then
-        hyperfine --runs "$runs" --style none --prepare "$prepare" --export-json "$work/$name.json" "$cmd" >/dev/null
-        jq -r '.results[0] | "\(.median) \(.min) \(.max)"' "$work/$name.json" |
-            awk '{ printf "%.3f %.3f %.3f\n", $1, $2, $3 }' >"$work/time.$name"
-    else
-        local times=()
-        for _ in $(seq 1 "$runs"); do
-            bash -c "$prepare"
-            local t0 t1
-            t0=$(date +%s.%N)
-            bash -c "$cmd" >/dev/null 2>"$work/err" || { echo "bench $name failed:" >&2; cat "$work/err" >&2; exit 1; }
-            t1=$(date +%s.%N)
-            times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')")
-        done
-        printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END {
-            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "%.3f %.3f %.3f\n", m, v[1], v[NR] }' >"$work/time.$name"
-    fi
-}
-max_rss_mib() { sort -n "$work/rss.$1" | tail -1 | awk '{ printf "%.1f", $1 / 1024 }'; }
 
 if want bundle; then
 start_sim "$hops" "$bytes"
@@ -296,6 +264,11 @@ row() { # row LABEL NAME
     fi
     echo "| peak RSS | worst $rss_worst MiB | <= 64 MiB in every bench | $v_rss |"
     echo "| peak RSS when the data doubles | see the RSS table | flat (here: at most +25 %) | $flat |"
+    # The image figures come from benches/images.sh (BENCH_OUT=benches/IMAGES.md).
+    if [ -z "$only" ] && [ -f "$root/benches/IMAGES.md" ]; then
+        echo
+        cat "$root/benches/IMAGES.md"
+    fi
     if [ -z "$only" ] && [ -f "$root/benches/NOTES.md" ]; then
         echo
         cat "$root/benches/NOTES.md"

@@ -554,6 +554,14 @@ Example:
   ferry --github-api http://127.0.0.1:8080 plan --from 1.0.0 --to 1.3.0")]
     Github(SandboxGithubArgs),
 
+    /// Write generated container images as an OCI layout (for benchmarks and trying `--images`).
+    #[command(after_help = "\
+Prints one reference per line; skopeo copies them to a registry:
+  ferry sandbox images --layout imgs --synthetic 10,20971520,10485760
+  skopeo copy --dest-tls-verify=false oci:imgs:bench.local/ferry-bench/image-1:1 \\
+    docker://localhost:5000/ferry-bench/image-1:1")]
+    Images(SandboxImagesArgs),
+
     /// Serve a simulated Kubernetes API (a Kyma 1.x cluster) until Ctrl-C.
     #[command(after_help = "\
 The simulator is in memory: restarting it resets the cluster. Its busy time (wall time with a
@@ -564,6 +572,19 @@ Example:
   kubectl --kubeconfig sim.kubeconfig get ns
   ferry apply kyma.ferry.tar.gz --pub ops.pub --kubeconfig sim.kubeconfig")]
     Kube(SandboxKubeArgs),
+}
+
+/// `ferry sandbox images`.
+#[derive(Debug, Args)]
+pub struct SandboxImagesArgs {
+    /// Write the images as an OCI image layout here (created).
+    #[arg(long, value_name = "DIR")]
+    pub layout: PathBuf,
+    /// COUNT images `bench.local/ferry-bench/image-N:1`, each a SHARED-byte layer
+    /// common to all plus an OWN-byte layer of its own [default: the Kyma 1.1.0,
+    /// 1.2.2 and 1.3.0 test images].
+    #[arg(long, value_delimiter = ',', value_name = "COUNT,SHARED,OWN")]
+    pub synthetic: Option<Vec<usize>>,
 }
 
 /// `ferry sandbox github`.

@@ -39,5 +39,6 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Demo(args) => demo::run(&globals, &args).await,
         Command::Sandbox(SandboxCommand::Github(args)) => sandbox::run_github(&args).await,
         Command::Sandbox(SandboxCommand::Kube(args)) => sandbox::run_kube(&args).await,
+        Command::Sandbox(SandboxCommand::Images(args)) => sandbox::run_images(&args),
     }
 }

@@ -2,10 +2,11 @@
 //! long-running servers (parsing their size and fault options here; the
 //! simulators themselves live in `crate::sandbox`).
 
-use crate::cli::args::{SandboxGithubArgs, SandboxKubeArgs};
+use crate::cli::args::{SandboxGithubArgs, SandboxImagesArgs, SandboxKubeArgs};
 use crate::cli::exit::UsageError;
 use crate::cli::output::outln;
 use crate::sandbox::github::{Catalogue, Faults, GitHubSim};
+use crate::sandbox::images::{kyma_images, synthetic_images, write_layout};
 use crate::sandbox::kube::{ClusterConfig, KubeSim};
 use anyhow::{Context, Result};
 use std::time::Duration;
@@ -64,6 +65,26 @@ pub async fn run_kube(args: &SandboxKubeArgs) -> Result<()> {
     )?;
     tokio::signal::ctrl_c().await?;
     sim.shutdown();
+    Ok(())
+}
+
+/// Writes generated images as an OCI layout and lists their references.
+pub fn run_images(args: &SandboxImagesArgs) -> Result<()> {
+    let images = match args.synthetic.as_deref() {
+        None => kyma_images(&["1.1.0", "1.2.2", "1.3.0"]),
+        Some(&[count, shared, own]) => synthetic_images(count, shared, own),
+        Some(_) => {
+            return Err(UsageError(
+                "--synthetic takes COUNT,SHARED,OWN (e.g. 10,20971520,10485760)".into(),
+            )
+            .into())
+        }
+    };
+    write_layout(&args.layout, &images)
+        .with_context(|| format!("cannot write the layout {}", args.layout.display()))?;
+    for image in &images {
+        outln!("{}", image.reference)?;
+    }
     Ok(())
 }
 

@@ -3,8 +3,9 @@
 //! tar with fixed metadata, gzip without header time or name, config,
 //! manifest, multi-platform index), written as an OCI image layout
 //! (`layout`), filled with reproducible incompressible bytes (`random`). The
-//! Kyma image set the upgrade tests carry lives in `kyma`, and the way a
-//! test registry mirrors the original registries in `mirror`.
+//! Kyma image set the upgrade tests carry lives in `kyma`, a set of any
+//! size for the benchmarks in `synthetic`, and the way a test registry
+//! mirrors the original registries in `mirror`.
 //!
 //! The documents themselves (digests, media types, JSON shapes, layout
 //! paths) come from [`crate::oci`]; pushing to a registry is left to the
@@ -16,6 +17,7 @@ mod layout;
 mod mirror;
 mod random;
 mod spec;
+mod synthetic;
 #[cfg(test)]
 mod tests;
 
@@ -27,3 +29,4 @@ pub use layout::{write_layout, LayoutError};
 pub use mirror::{mirror_target, mirrored_reference, registry_mirror_flags, MIRRORED_REGISTRY};
 pub use random::pseudo_random;
 pub use spec::{FileSpec, GeneratedImage, ImageContent, ImageSpec, LayerSpec};
+pub use synthetic::{synthetic_images, SYNTHETIC_REGISTRY};
