@@ -65,7 +65,7 @@ YAML
 api=http://127.0.0.1:$port
 upstream=127.0.0.1:$((port + 1))
 site=127.0.0.1:$((port + 2))
-"$ferry" sandbox github --listen "127.0.0.1:$port" --synthetic 1,5,4096 >"$work/sim.log" 2>&1 &
+"$ferry" sandbox github --listen "127.0.0.1:$port" --synthetic-objects 1,10 >"$work/sim.log" 2>&1 &
 pids+=($!)
 start_registry upstream $((port + 1))
 start_registry site $((port + 2))
@@ -73,7 +73,8 @@ start_registry site $((port + 2))
 minisign -G -W -f -p "$work/mini.pub" -s "$work/mini.key" >/dev/null
 
 # The images, generated and copied to the upstream registry (untimed), and a
-# profile listing them for the one hop of the synthetic release set.
+# profile listing them for the one hop of the synthetic release set (whose
+# manifests apply to a cluster, so ferry can read them for images).
 seed() { # seed COUNT SHARED_MIB OWN_MIB SUFFIX
     local refs=$work/refs$4 layout=$work/layout$4
     "$ferry" sandbox images --layout "$layout" \
@@ -84,7 +85,7 @@ seed() { # seed COUNT SHARED_MIB OWN_MIB SUFFIX
         skopeo copy -q --dest-tls-verify=false "oci:$layout:$generated" "docker://$upstream/${ref#*/}"
     done <"$refs"
     {
-        grep -v '^#' benches/synthetic.toml
+        grep -v '^#' benches/synthetic-apply.toml
         printf '\n[[images.extra]]\nminors = ["1.1", "1.1"]\nreason = "benchmark"\nrefs = [\n'
         sed 's/.*/  "&",/' "$refs"
         printf ']\n'
@@ -94,10 +95,13 @@ seed "$count" "$shared_mib" "$own_mib" ""
 unique_mib=$((shared_mib + count * own_mib))
 unshared_mib=$((count * (shared_mib + own_mib)))
 
+# The release set's own installer image is not in the upstream registry (nor
+# in the baseline): left out, so both sides carry exactly the generated images.
+skipped=eu.gcr.io/kyma-project/kyma-installer:1.1.0
 ferry_bundle() { # ferry_bundle CACHE OUT SUFFIX
-    echo "$ferry --github-api $api --profile $work/profile$3.toml bundle --cache $1 --from 1.0.0 --to 1.1.0" \
+    echo "$ferry --profile $work/profile$3.toml bundle --github-api $api --cache $1 --from 1.0.0 --to 1.1.0" \
         "--key $work/ferry.key --output $2 --force --images --registry-mirror bench.local=$upstream" \
-        "--registry-insecure $upstream"
+        "--registry-insecure $upstream --skip-image $skipped"
 }
 ferry_push() { # ferry_push BUNDLE
     echo "$ferry push $1 --pub $work/ferry.pub --registry $site/site --registry-insecure $site"

@@ -81,7 +81,7 @@ minisign -G -W -f -p "$work/mini.pub" -s "$work/mini.key" >/dev/null
 # Commands, as strings for hyperfine and the bash loop alike. ferry runs under
 # GNU time so every run appends its peak RSS (KiB) to $work/rss.NAME.
 ferry_bundle() { # ferry_bundle HOPS CACHE OUT
-    echo "$ferry --github-api $api --profile $profile bundle --cache $2 --from 1.0.0 --to 1.$1.0 --key $work/ferry.key --output $3"
+    echo "$ferry --profile $profile bundle --github-api $api --cache $2 --from 1.0.0 --to 1.$1.0 --key $work/ferry.key --output $3"
 }
 
 if want bundle; then
@@ -115,7 +115,7 @@ fi
 # server busy time to a stats file (see benches/kube-sim.sh and NOTES.md).
 apply_bundle() { # apply_bundle HOPS OBJECTS OUT
     start_sim --synthetic-objects "$1,$2"
-    "$ferry" --github-api "$api" --profile "$apply_profile" bundle --cache "$work/apply-cache-$1" \
+    "$ferry" --profile "$apply_profile" bundle --github-api "$api" --cache "$work/apply-cache-$1" \
         --from 1.0.0 --to "1.$1.0" --key "$work/ferry.key" --output "$3" >/dev/null 2>&1
 }
 kube_sim() { echo "$root/benches/kube-sim.sh $1 $ferry $kube_port $work ${2:-}"; }

@@ -551,7 +551,7 @@ pub enum SandboxCommand {
     #[command(after_help = "\
 Example:
   ferry sandbox github --listen 127.0.0.1:8080 &
-  ferry --github-api http://127.0.0.1:8080 plan --from 1.0.0 --to 1.3.0")]
+  ferry plan --from 1.0.0 --to 1.3.0 --github-api http://127.0.0.1:8080")]
     Github(SandboxGithubArgs),
 
     /// Write generated container images as an OCI layout (for benchmarks and trying `--images`).

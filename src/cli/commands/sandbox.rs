@@ -24,7 +24,7 @@ pub async fn run_github(args: &SandboxGithubArgs) -> Result<()> {
     sim.set_faults(faults);
     outln!("simulated GitHub API for {repo} at {}", sim.base_url())?;
     outln!(
-        "try: ferry --github-api {} plan --from 1.0.0 --to 1.3.0",
+        "try: ferry plan --from 1.0.0 --to 1.3.0 --github-api {}",
         sim.base_url()
     )?;
     tokio::signal::ctrl_c().await?;
