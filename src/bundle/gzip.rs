@@ -30,7 +30,7 @@ pub(crate) fn compress_member(data: &[u8], level: u32) -> io::Result<Vec<u8>> {
 }
 
 /// One compression job: its sequence number and the piece.
-type Job = (u64, Vec<u8>);
+type Job = (u64, Vec<u8>, u32);
 /// One finished job: its sequence number and the member (or why it failed).
 type Done = (u64, io::Result<Vec<u8>>);
 
@@ -54,8 +54,8 @@ pub(crate) struct OrderedGzip<T> {
 pub(crate) type Ready<T> = (Option<Vec<u8>>, T);
 
 impl<T> OrderedGzip<T> {
-    /// Starts `threads` workers (at least one) compressing at `level`.
-    pub(crate) fn start(threads: usize, level: u32) -> io::Result<OrderedGzip<T>> {
+    /// Starts `threads` workers (at least one).
+    pub(crate) fn start(threads: usize) -> io::Result<OrderedGzip<T>> {
         let threads = threads.max(1);
         let (jobs, job_rx) = mpsc::channel::<Job>();
         let (done_tx, done) = mpsc::channel::<Done>();
@@ -66,7 +66,7 @@ impl<T> OrderedGzip<T> {
             let done_tx = done_tx.clone();
             let worker = thread::Builder::new()
                 .name(format!("ferry-gzip-{index}"))
-                .spawn(move || work(&job_rx, &done_tx, level))?;
+                .spawn(move || work(&job_rx, &done_tx))?;
             workers.push(worker);
         }
         Ok(OrderedGzip {
@@ -80,15 +80,15 @@ impl<T> OrderedGzip<T> {
         })
     }
 
-    /// Queues `data` for compression (None: nothing to compress, only keep
-    /// `tag` in order). Never waits.
-    pub(crate) fn push(&mut self, data: Option<Vec<u8>>, tag: T) -> io::Result<()> {
+    /// Queues `data` for compression at its level (None: nothing to
+    /// compress, only keep `tag` in order). Never waits.
+    pub(crate) fn push(&mut self, data: Option<(Vec<u8>, u32)>, tag: T) -> io::Result<()> {
         let seq = match data {
-            Some(piece) => {
+            Some((piece, level)) => {
                 let seq = self.next_seq;
                 self.next_seq += 1;
                 let jobs = self.jobs.as_ref().ok_or_else(pool_gone)?;
-                jobs.send((seq, piece)).map_err(|_| pool_gone())?;
+                jobs.send((seq, piece, level)).map_err(|_| pool_gone())?;
                 Some(seq)
             }
             None => None,
@@ -136,13 +136,13 @@ impl<T> Drop for OrderedGzip<T> {
 }
 
 /// A worker: compresses jobs until the channel closes.
-fn work(jobs: &Mutex<mpsc::Receiver<Job>>, done: &mpsc::Sender<Done>, level: u32) {
+fn work(jobs: &Mutex<mpsc::Receiver<Job>>, done: &mpsc::Sender<Done>) {
     loop {
         let job = match jobs.lock() {
             Ok(receiver) => receiver.recv(),
             Err(_) => return,
         };
-        let Ok((seq, piece)) = job else { return };
+        let Ok((seq, piece, level)) = job else { return };
         if done.send((seq, compress_member(&piece, level))).is_err() {
             return;
         }
@@ -168,7 +168,7 @@ mod tests {
     /// Pushes `pieces` (None = a tag only) and returns the concatenated
     /// members and the tags in the order they came back.
     fn run(threads: usize, pieces: &[Option<Vec<u8>>]) -> (Vec<u8>, Vec<usize>) {
-        let mut pool = OrderedGzip::start(threads, 6).unwrap();
+        let mut pool = OrderedGzip::start(threads).unwrap();
         let mut out = Vec::new();
         let mut tags = Vec::new();
         let mut take = |ready: Ready<usize>| {
@@ -176,7 +176,7 @@ mod tests {
             tags.push(ready.1);
         };
         for (tag, piece) in pieces.iter().enumerate() {
-            pool.push(piece.clone(), tag).unwrap();
+            pool.push(piece.clone().map(|p| (p, 6)), tag).unwrap();
             while let Some(ready) = pool.pop(false).unwrap() {
                 take(ready);
             }

@@ -11,7 +11,7 @@
 
 use super::gzip::OrderedGzip;
 use super::hashing::Hashing;
-use super::manifest::FileEntry;
+use super::manifest::{FileEntry, FileKind};
 use super::members::{member_key, MemberStore, StoredMembers};
 use super::tar_layout::padding;
 use super::writer::{BundleError, WriteOptions};
@@ -19,8 +19,11 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// Fixed gzip compression level (zlib's default).
+/// Gzip compression level of tar bytes and most payload (zlib's default).
 const LEVEL: u32 = 6;
+/// Gzip level of image blobs: stored, since layers are compressed already
+/// and deflating them again costs time for nothing.
+const STORED: u32 = 0;
 /// Bytes of content per gzip member.
 pub(crate) const CHUNK: usize = 1 << 20;
 /// Files smaller than this are not worth keeping in the member store: they
@@ -28,6 +31,16 @@ pub(crate) const CHUNK: usize = 1 << 20;
 const MIN_KEPT: u64 = 256 * 1024;
 /// Read buffer for copying stored members.
 const COPY_BUFFER: usize = 256 * 1024;
+
+/// The gzip level of a payload file's members: decided by what it is, so
+/// the same file always gets the same bytes.
+fn level_for(entry: &FileEntry) -> u32 {
+    if entry.kind == FileKind::Image {
+        STORED
+    } else {
+        LEVEL
+    }
+}
 
 /// What to do with one item when its turn comes.
 enum Tag {
@@ -74,7 +87,7 @@ impl<'a, W: Write> Packer<'a, W> {
         options: WriteOptions<'a>,
     ) -> Result<Self, BundleError> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let pool = OrderedGzip::start(threads, LEVEL).map_err(|e| out_error(output, e))?;
+        let pool = OrderedGzip::start(threads).map_err(|e| out_error(output, e))?;
         Ok(Packer {
             pool,
             out: Hashing::new(out),
@@ -105,7 +118,7 @@ impl<'a, W: Write> Packer<'a, W> {
         if bytes.is_empty() {
             return Ok(());
         }
-        self.push(Some(bytes), Tag::Member)
+        self.push(Some((bytes, LEVEL)), Tag::Member)
     }
 
     /// Packs the content and padding of payload file `path` from `source`,
@@ -116,15 +129,18 @@ impl<'a, W: Write> Packer<'a, W> {
         entry: &FileEntry,
         source: &Path,
     ) -> Result<(), BundleError> {
-        let key = member_key(&entry.sha256, entry.size, LEVEL, CHUNK);
-        if let Some(stored) = self.store.and_then(|store| store.find(&key)) {
+        let level = level_for(entry);
+        let key = member_key(&entry.sha256, entry.size, level, CHUNK);
+        // Stored members cost what copying them would: nothing to keep.
+        let store = self.store.filter(|_| level != STORED);
+        if let Some(stored) = store.and_then(|store| store.find(&key)) {
             let path = path.to_string();
             self.reused += 1;
             self.push(None, Tag::Copy { path, key, stored })?;
             self.advance(entry.size);
             return Ok(());
         }
-        let keep = self.store.is_some() && entry.size >= MIN_KEPT;
+        let keep = store.is_some() && entry.size >= MIN_KEPT;
         if keep {
             self.push(None, Tag::BeginKeep(key))?;
         }
@@ -184,7 +200,7 @@ impl<'a, W: Write> Packer<'a, W> {
             if left == 0 {
                 piece.resize(piece.len() + padding(entry.size), 0);
             }
-            self.push(Some(piece), Tag::Member)?;
+            self.push(Some((piece, level_for(entry))), Tag::Member)?;
             self.advance(len);
         }
         let (_, sha256, _) = reader.finish();
@@ -200,7 +216,7 @@ impl<'a, W: Write> Packer<'a, W> {
     }
 
     /// Queues an item and writes out whatever is ready.
-    fn push(&mut self, data: Option<Vec<u8>>, tag: Tag) -> Result<(), BundleError> {
+    fn push(&mut self, data: Option<(Vec<u8>, u32)>, tag: Tag) -> Result<(), BundleError> {
         self.pool.push(data, tag).map_err(|e| self.out_err(e))?;
         while let Some((member, tag)) = self.pool.pop(false).map_err(|e| self.out_err(e))? {
             self.emit(member, tag)?;

@@ -56,7 +56,8 @@ pub fn verify_bundle(path: &Path, key: &PublicKey) -> Result<VerifiedBundle, Ver
 ///
 /// `dest` must not exist or be an empty directory. Besides the payload it
 /// receives `manifest.json`, its signature and `SHA256SUMS`, so
-/// `sha256sum -c SHA256SUMS` works there.
+/// `sha256sum -c SHA256SUMS` works there. It is a working copy (apply and
+/// push extract into a temporary directory): the files are not fsynced.
 pub fn verify_and_extract(
     path: &Path,
     key: &PublicKey,
@@ -322,11 +323,7 @@ fn extract(
         Some(&mut out as &mut dyn std::io::Write),
         &target,
         meter,
-    )?;
-    out.sync_all().map_err(|source| VerifyError::Io {
-        path: target,
-        source,
-    })
+    )
 }
 
 /// Creates a new file (and its parent directories) under the extraction directory.
@@ -344,12 +341,10 @@ fn create_new(target: &Path) -> Result<File, VerifyError> {
 fn write_new(dir: &Path, name: &str, data: &[u8]) -> Result<(), VerifyError> {
     let target = dir.join(name);
     let mut file = create_new(&target)?;
-    file.write_all(data)
-        .and_then(|()| file.sync_all())
-        .map_err(|source| VerifyError::Io {
-            path: target,
-            source,
-        })
+    file.write_all(data).map_err(|source| VerifyError::Io {
+        path: target,
+        source,
+    })
 }
 
 fn entries<'a>(
