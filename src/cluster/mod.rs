@@ -11,6 +11,7 @@ pub mod state_error;
 #[cfg(test)]
 mod state_test_support;
 pub mod version;
+pub mod workloads;
 
 // The apply engine: connection, YAML, discovery, apply, delete, preflight.
 pub mod apply;

@@ -107,10 +107,13 @@ impl Pusher {
             }
         }
         let mut report = PushReport::default();
+        // A blob two platforms of one image share is still uploaded once.
+        let mut queued = HashSet::new();
         let uploads: Vec<(&Planned, &Blob)> = planned
             .iter()
             .flat_map(|image| image.blobs.iter().map(move |blob| (image, blob)))
             .filter(|(image, blob)| std::ptr::eq(owner[&blob.digest], *image))
+            .filter(|(_, blob)| queued.insert(&blob.digest))
             .collect();
         let done: Vec<Option<u64>> = futures_util::stream::iter(uploads)
             .map(|(image, blob)| self.upload(layout, image, blob))

@@ -4,3 +4,5 @@
 pub mod github;
 pub mod images;
 pub mod kube;
+pub mod registry;
+mod serve;

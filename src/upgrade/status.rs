@@ -1,10 +1,12 @@
 //! What `ferry status` reports: the product version the cluster runs, the
-//! installer's state, and the journal of upgrades.
+//! installer's state, the journal of upgrades, and the images the
+//! cluster's workloads run.
 
 use crate::cluster::installer::{phase, InstallPhase};
 use crate::cluster::journal::{Journal, JournalState};
 use crate::cluster::state_error::StateError;
 use crate::cluster::version::current_version;
+use crate::cluster::workloads::{workload_images, WorkloadImage};
 use crate::recipe::ClusterSpec;
 use kube::api::{Api, ApiResource, DynamicObject};
 use kube::core::GroupVersionKind;
@@ -20,6 +22,8 @@ pub struct ClusterStatus {
     pub installer: Option<InstallPhase>,
     /// The journal.
     pub journal: JournalState,
+    /// The images of the workloads (Deployments, StatefulSets, DaemonSets).
+    pub images: Vec<WorkloadImage>,
 }
 
 /// The Installation object, if it exists.
@@ -100,10 +104,12 @@ pub async fn cluster_status(
     let journal = Journal::new(client.clone(), journal_namespace(spec))
         .read()
         .await?;
+    let images = workload_images(client).await?;
     Ok(ClusterStatus {
         version,
         image,
         installer,
         journal,
+        images,
     })
 }

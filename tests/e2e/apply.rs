@@ -501,3 +501,54 @@ fn wait_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
     }
     false
 }
+
+#[test]
+fn status_lists_every_workload_image_in_all_namespaces() {
+    let world = World::with_cluster(cluster_at("1.0.0"));
+    let deployment = serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "api", "namespace": "default"},
+        "spec": {"selector": {"matchLabels": {"app": "api"}},
+            "template": {"metadata": {"labels": {"app": "api"}}, "spec": {
+                "initContainers": [{"name": "init", "image": "docker.io/library/busybox:1.31"}],
+                "containers": [{"name": "api", "image": "site:5000/kyma/api:2"}]}}}
+    });
+    let created =
+        world.create_in_cluster("/apis/apps/v1/namespaces/default/deployments", &deployment);
+    assert!((200..300).contains(&created), "{created}");
+    let status = json(&world.run(&["status", "--json"]));
+    let images: Vec<(&str, &str)> = status["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["workload"].as_str().unwrap(),
+                i["image"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        images,
+        [
+            ("default/api", "docker.io/library/busybox:1.31"),
+            ("default/api", "site:5000/kyma/api:2"),
+            (
+                "kyma-installer/kyma-installer",
+                "eu.gcr.io/kyma-project/kyma-installer:1.0.0"
+            ),
+        ],
+        "{status}"
+    );
+    let text = stdout(&world.run(&["status"]));
+    assert!(
+        text.contains("images:\n  docker.io/library/busybox:1.31  default/api\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  eu.gcr.io/kyma-project/kyma-installer:1.0.0  kyma-installer/kyma-installer"
+        ),
+        "{text}"
+    );
+}

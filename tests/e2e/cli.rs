@@ -61,12 +61,36 @@ fn demo_runs_the_connected_side_end_to_end() {
     for expected in [
         "$ ferry keygen",
         "bundle --from 1.0.0 --to 1.3.0",
+        "--images --registry-mirror",
         "OK:",
+        "$ ferry images",
+        "$ ferry push",
+        "pushed 10 images to 127.0.0.1:",
         "==> hops/1.2.2/guides/1.1-1.2.md",
+        "has all 10 images",
         "demo finished",
     ] {
         assert!(text.contains(expected), "{expected}:\n{text}");
     }
+    // The last status: every workload image comes from the site registry.
+    let site = text
+        .lines()
+        .find_map(|line| line.strip_prefix("the site's registry (simulated, empty) listens at "))
+        .expect("the site registry's address");
+    let last_status = &text[text.rfind("$ ferry status").unwrap()..];
+    let images: Vec<&str> = last_status
+        .lines()
+        .skip_while(|line| *line != "images:")
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .collect();
+    assert_eq!(
+        images,
+        [format!(
+            "  {site}/kyma/kyma-project/kyma-installer:1.3.0  kyma-installer/kyma-installer"
+        )],
+        "{last_status}"
+    );
     assert!(world.path("demo/kyma-1.0.0-1.3.0.ferry.tar.gz").exists());
     assert_success(&world.run(&[
         "verify",

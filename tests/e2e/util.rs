@@ -75,6 +75,26 @@ impl World {
         self.ferry().args(args).output().unwrap()
     }
 
+    /// POSTs `object` to the simulated cluster at `path` (a collection URL)
+    /// and returns the HTTP status.
+    pub fn create_in_cluster(&self, path: &str, object: &serde_json::Value) -> u16 {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let cluster = self.cluster();
+        let url = format!("{}{path}", cluster.base_url());
+        let request = reqwest::Client::builder()
+            .danger_accept_invalid_certs(true)
+            .build()
+            .unwrap()
+            .post(url)
+            .bearer_auth(cluster.token())
+            .json(object);
+        self.runtime
+            .block_on(request.send())
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     /// An unencrypted key pair `ops.key` / `ops.pub` in the world's dir.
     pub fn keygen(&self) -> (PathBuf, PathBuf) {
         let out = self.run(&["keygen", "--output", "ops", "--unencrypted"]);

@@ -1,21 +1,28 @@
-//! `ferry demo`: the connected side end to end against the GitHub simulator,
-//! in a scratch directory, running the very same command code a user runs.
+//! `ferry demo`: the round trip end to end against in-process simulators
+//! (GitHub, an upstream and a site registry, a Kyma cluster), in a scratch
+//! directory, running the very same command code a user runs.
 
-use super::{apply, bundle, guide, inspect, keygen, plan, status, verify};
+use super::{apply, bundle, guide, images, inspect, keygen, plan, push, status, verify};
 use crate::cli::args::{
-    ApplyArgs, BundleArgs, ClusterArgs, DemoArgs, GitHubArgs, GuideArgs, InspectArgs, KeygenArgs,
-    PlanArgs, RangeArgs, StatusArgs, VerifyArgs,
+    ApplyArgs, BundleArgs, ClusterArgs, DemoArgs, GitHubArgs, GuideArgs, ImageArgs, ImagesArgs,
+    InspectArgs, KeygenArgs, PlanArgs, PushArgs, RangeArgs, StatusArgs, VerifyArgs,
 };
 use crate::cli::output::outln;
 use crate::cli::settings::Globals;
 use crate::recipe::Variant;
 use crate::sandbox::github::{Catalogue, GitHubSim};
+use crate::sandbox::images::{kyma_images, mirror_path, registry_mirror_flags};
 use crate::sandbox::kube::{ClusterConfig, KubeSim};
-use anyhow::{Context, Result};
+use crate::sandbox::registry::RegistrySim;
+use anyhow::{anyhow, Context, Result};
 use std::path::Path;
 
-/// Runs keygen, plan, bundle, verify, inspect and guide on 1.0.0 -> 1.3.0,
-/// then carries the bundle to a simulated cluster at 1.0.0 and applies it.
+/// The Kyma versions whose images the upstream registry serves.
+const IMAGE_VERSIONS: [&str; 3] = ["1.1.0", "1.2.2", "1.3.0"];
+
+/// Runs keygen, plan, bundle (with images), verify, inspect and guide on
+/// 1.0.0 -> 1.3.0, then carries the bundle inside: pushes its images to a
+/// site registry and applies it to a simulated cluster at 1.0.0 from there.
 pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     let scratch = tempfile::tempdir().context("cannot create a temporary directory")?;
     let dir = match &args.keep {
@@ -37,6 +44,12 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     outln!(
         "ferry demo: a simulated GitHub serves the Kyma 1.x release history at {}",
         sim.base_url()
+    )?;
+    let (upstream, image_args, image_flags) = start_upstream().await?;
+    outln!(
+        "a simulated registry serves the images of Kyma {} at {} (a mirror of eu.gcr.io and docker.io)",
+        IMAGE_VERSIONS.join(", "),
+        upstream.host()
     )?;
     outln!("working in {}", dir.display())?;
     let api = format!("--github-api {}", sim.base_url());
@@ -71,17 +84,17 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
 
     let cache = dir.join("cache");
     announce(&format!(
-        "ferry bundle --from 1.0.0 --to 1.3.0 --key {} --output {} --cache {} {api}",
+        "ferry bundle --from 1.0.0 --to 1.3.0 --key {} --output {} --cache {} {api} {image_flags}",
         key.with_extension("key").display(),
         bundle_file.display(),
-        cache.display()
+        cache.display(),
     ))?;
     bundle::run(
         &globals,
         &BundleArgs {
             range: range(),
             github: github(),
-            images: Default::default(),
+            images: image_args,
             key: key.with_extension("key"),
             output: bundle_file.clone(),
             force: true,
@@ -116,9 +129,17 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     })?;
 
     sim.shutdown();
+    upstream.shutdown();
 
     outln!()?;
     outln!("--- the air gap: from here on nothing is downloaded ---")?;
+    let site_registry = RegistrySim::start().await?;
+    let site = format!("{}/kyma", site_registry.host());
+    outln!(
+        "the site's registry (simulated, empty) listens at {}",
+        site_registry.host()
+    )?;
+    carry_images(&globals, &bundle_file, &key.with_extension("pub"), &site).await?;
     let cluster = KubeSim::start(ClusterConfig {
         kubernetes: (1, 15),
         kyma_version: Some("1.0.0".to_string()),
@@ -149,10 +170,11 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         })?;
     }
     announce(&format!(
-        "ferry apply {} --pub {} --kubeconfig {} --accept-guides --yes",
+        "ferry apply {} --pub {} --kubeconfig {} --registry {site} --registry-insecure {} --accept-guides --yes",
         bundle_file.display(),
         key.with_extension("pub").display(),
-        kubeconfig.display()
+        kubeconfig.display(),
+        site_registry.host()
     ))?;
     apply::run(
         &globals,
@@ -169,8 +191,8 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
             current: None,
             prefer: None,
             break_lock: false,
-            registry: None,
-            registry_insecure: Vec::new(),
+            registry: Some(site.clone()),
+            registry_insecure: vec![site_registry.host()],
             json: false,
         },
     )
@@ -182,7 +204,69 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         cluster.installed_versions().join(" -> ")
     )?;
     cluster.shutdown();
+    site_registry.shutdown();
     finish(args.keep.as_deref(), &bundle_file)
+}
+
+/// The upstream registry, seeded with the Kyma images where a mirror of
+/// their registries keeps them, and the image arguments that make `bundle`
+/// pull from it, as values and as the command line says them.
+async fn start_upstream() -> Result<(RegistrySim, ImageArgs, String)> {
+    let upstream = RegistrySim::start().await?;
+    let images = kyma_images(&IMAGE_VERSIONS);
+    upstream.put_images(&images, mirror_path)?;
+    let references: Vec<String> = images.into_iter().map(|i| i.reference).collect();
+    let flags = registry_mirror_flags(&upstream.host(), &references);
+    let registry_mirror = flags
+        .iter()
+        .map(|flag| flag.parse().map_err(|e: String| anyhow!(e)))
+        .collect::<Result<_>>()?;
+    let shown: String = flags
+        .iter()
+        .map(|flag| format!(" --registry-mirror {flag}"))
+        .collect();
+    let shown = format!("--images{shown} --registry-insecure {}", upstream.host());
+    let args = ImageArgs {
+        images: true,
+        registry_mirror,
+        registry_insecure: vec![upstream.host()],
+        platform: Vec::new(),
+        skip_image: Vec::new(),
+    };
+    Ok((upstream, args, shown))
+}
+
+/// Lists where the bundle's images go on `site`, then pushes them there.
+async fn carry_images(globals: &Globals, bundle: &Path, key: &Path, site: &str) -> Result<()> {
+    let host = site.split_once('/').map_or(site, |(host, _)| host);
+    announce(&format!(
+        "ferry images {} --pub {} --registry {site}",
+        bundle.display(),
+        key.display()
+    ))?;
+    images::run(&ImagesArgs {
+        bundle: bundle.to_path_buf(),
+        public_key: Some(key.to_path_buf()),
+        registry: Some(site.to_string()),
+        json: false,
+    })?;
+    announce(&format!(
+        "ferry push {} --pub {} --registry {site} --registry-insecure {host}",
+        bundle.display(),
+        key.display()
+    ))?;
+    push::run(
+        globals,
+        &PushArgs {
+            bundle: bundle.to_path_buf(),
+            public_key: key.to_path_buf(),
+            registry: site.to_string(),
+            registry_insecure: vec![host.to_string()],
+            jobs: 4,
+            json: false,
+        },
+    )
+    .await
 }
 
 fn cluster_args(kubeconfig: &Path) -> ClusterArgs {

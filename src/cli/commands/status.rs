@@ -1,4 +1,5 @@
-//! `ferry status`: the cluster's version and upgrade state.
+//! `ferry status`: the cluster's version and upgrade state, and the images
+//! its workloads run.
 
 use crate::cli::args::StatusArgs;
 use crate::cli::output::outln;
@@ -49,6 +50,7 @@ pub async fn run(globals: &Globals, args: &StatusArgs) -> Result<()> {
             "bundle_id": journal.bundle_id,
             "hops": journal.hops,
             "acknowledged": journal.acknowledged,
+            "images": status.images,
         }));
     }
     match &status.version {
@@ -81,6 +83,12 @@ pub async fn run(globals: &Globals, args: &StatusArgs) -> Result<()> {
             hop.status,
             hop.finished.as_deref().unwrap_or("")
         )?;
+    }
+    if !status.images.is_empty() {
+        outln!("images:")?;
+    }
+    for image in &status.images {
+        outln!("  {}  {}", image.image, image.workload)?;
     }
     Ok(())
 }

@@ -36,6 +36,7 @@ pub use synthetic_objects::{
     synthetic_objects_yaml, INSTALLATION_ASSET, INSTALLER_ASSET, OBJECTS_ASSET,
 };
 
+use super::serve::Serving;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -45,7 +46,6 @@ use sha2::{Digest, Sha256};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::sync::oneshot;
 
 /// Lifetime of a signed storage URL, like GitHub's (about a minute).
 const DEFAULT_LINK_LIFETIME: u64 = 60;
@@ -54,7 +54,7 @@ const DEFAULT_LINK_LIFETIME: u64 = 60;
 pub struct GitHubSim {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
+    serving: Serving,
 }
 
 /// State shared by all handlers.
@@ -189,20 +189,11 @@ impl GitHubSim {
             secret: hex::encode(Sha256::digest(seed.as_bytes())),
             fallback_base: format!("http://{shown}"),
         });
-        let (stop, stopped) = oneshot::channel::<()>();
         let app = router(shared.clone());
-        tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            });
-            if let Err(err) = serve.await {
-                tracing::warn!(%err, "GitHub simulator stopped");
-            }
-        });
         Ok(GitHubSim {
             shared,
             addr: shown,
-            stop: Some(stop),
+            serving: Serving::spawn(listener, app, "GitHub simulator"),
         })
     }
 
@@ -257,18 +248,6 @@ impl GitHubSim {
 
     /// Stops the server (dropping the handle does the same).
     pub fn shutdown(mut self) {
-        self.stop_now();
-    }
-
-    fn stop_now(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-impl Drop for GitHubSim {
-    fn drop(&mut self) {
-        self.stop_now();
+        self.serving.stop();
     }
 }

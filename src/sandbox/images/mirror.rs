@@ -22,9 +22,18 @@ pub fn mirror_target(host: &str, registry: &str) -> String {
 /// Where the test registry at `host` serves `reference`
 /// (`HOST/kyma-project/kyma-installer:1.1.0`).
 pub fn mirrored_reference(host: &str, reference: &str) -> Result<String, ParseError> {
+    Ok(format!("{host}/{}", mirror_path(reference)?))
+}
+
+/// Where any test registry serves `reference`, without the host: the
+/// repository and tag (or digest), `kyma-project/kyma-installer:1.1.0` or
+/// `docker.io/library/busybox:1.31`.
+pub fn mirror_path(reference: &str) -> Result<String, ParseError> {
     let parsed: Reference = reference.parse()?;
-    let target = mirror_target(host, parsed.registry());
-    let name = format!("{target}/{}", parsed.repository());
+    let name = match parsed.registry() {
+        MIRRORED_REGISTRY => parsed.repository().to_string(),
+        registry => format!("{registry}/{}", parsed.repository()),
+    };
     Ok(match (parsed.tag(), parsed.digest()) {
         (Some(tag), _) => format!("{name}:{tag}"),
         (None, Some(digest)) => format!("{name}@{digest}"),
@@ -70,6 +79,10 @@ mod tests {
         assert_eq!(
             at("gcr.io/kubernetes-helm/tiller:v2.10.0"),
             "127.0.0.1:5000/gcr.io/kubernetes-helm/tiller:v2.10.0"
+        );
+        assert_eq!(
+            mirror_path("eu.gcr.io/kyma-project/kyma-installer:1.1.0").unwrap(),
+            "kyma-project/kyma-installer:1.1.0"
         );
         let flags = registry_mirror_flags(
             host,

@@ -26,7 +26,9 @@ pub use kyma::{
     kyma_chart_images, kyma_images, kyma_installer_image, BUSYBOX_IMAGE, GRAFANA_IMAGE,
 };
 pub use layout::{write_layout, LayoutError};
-pub use mirror::{mirror_target, mirrored_reference, registry_mirror_flags, MIRRORED_REGISTRY};
+pub use mirror::{
+    mirror_path, mirror_target, mirrored_reference, registry_mirror_flags, MIRRORED_REGISTRY,
+};
 pub use random::pseudo_random;
 pub use spec::{FileSpec, GeneratedImage, ImageContent, ImageSpec, LayerSpec};
 pub use synthetic::{synthetic_images, SYNTHETIC_REGISTRY};
