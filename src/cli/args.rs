@@ -273,6 +273,13 @@ pub struct PlanArgs {
     /// The GitHub API.
     #[command(flatten)]
     pub github: GitHubArgs,
+    /// Container images (with --images, plan downloads the hops' files and the
+    /// images' manifests to list each hop's images, their digests and reasons).
+    #[command(flatten)]
+    pub images: ImageArgs,
+    /// Download cache [default: the user cache dir, e.g. ~/.cache/ferry].
+    #[arg(long, env = "FERRY_CACHE", value_name = "DIR")]
+    pub cache: Option<PathBuf>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,

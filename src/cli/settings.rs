@@ -131,3 +131,26 @@ fn password_from_env_or_prompt(prompt: &str) -> Result<String> {
     }
     Ok(rpassword::prompt_password(prompt)?)
 }
+
+/// The image puller for `--images`, sharing the download cache and progress.
+pub fn image_options(
+    args: &super::args::ImageArgs,
+    fetcher: &crate::fetch::Fetcher,
+    progress: std::sync::Arc<super::progress::Progress>,
+    jobs: u16,
+) -> Result<Option<crate::pack::ImageOptions>> {
+    if !args.images {
+        return Ok(None);
+    }
+    let settings = crate::registry::PullerSettings {
+        mirrors: args.registry_mirror.clone(),
+        insecure: args.registry_insecure.clone(),
+        platforms: args.platform.clone(),
+        jobs: usize::from(jobs),
+    };
+    let puller = crate::registry::Puller::new(settings, fetcher.cache().clone(), progress)?;
+    Ok(Some(crate::pack::ImageOptions {
+        puller,
+        skip: args.skip_image.clone(),
+    }))
+}

@@ -46,6 +46,19 @@ pub(super) async fn pack_images(
     hops: &mut [Hop],
     payload: &mut Vec<PayloadFile>,
 ) -> Result<ImageLayout, PackError> {
+    let images = find_images(options, profile, hops, payload).await?;
+    options.puller.fetch_blobs(&images).await?;
+    lay_out(&options.puller, &images, payload)
+}
+
+/// Finds the images of `hops` (their `images` filled in) and resolves each
+/// to a digest; returns them sorted by reference.
+pub(super) async fn find_images(
+    options: &ImageOptions,
+    profile: &Profile,
+    hops: &mut [Hop],
+    payload: &[PayloadFile],
+) -> Result<Vec<PulledImage>, PackError> {
     let sources: HashMap<String, PathBuf> = payload
         .iter()
         .map(|file| (file.path.clone(), file.source.clone()))
@@ -78,9 +91,7 @@ pub(super) async fn pack_images(
             })
             .collect();
     }
-    let images: Vec<PulledImage> = pulled.into_values().collect();
-    options.puller.fetch_blobs(&images).await?;
-    lay_out(&options.puller, &images, payload)
+    Ok(pulled.into_values().collect())
 }
 
 /// Resolves every needed image of `hop` (new ones into `pulled`), and adds

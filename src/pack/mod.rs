@@ -217,31 +217,21 @@ struct Wanted {
     obtain: Obtain,
 }
 
-/// How [`build_bundle`] writes.
-#[derive(Clone, Copy, Default)]
-pub struct BuildOptions<'a> {
-    /// Replace an existing output file (`--force`).
-    pub replace: bool,
-    /// Carry the hops' container images (`--images`).
-    pub images: Option<&'a ImageOptions>,
+/// A bundle's files downloaded and its hops laid out, before images.
+struct Collected {
+    base_files: Vec<FileEntry>,
+    hops: Vec<Hop>,
+    payload: Vec<PayloadFile>,
 }
 
-/// Downloads everything the plan needs and writes the signed bundle to
-/// `output`, replacing an existing file only when `replace`.
-pub async fn build_bundle(
+/// Downloads every file the plan needs and lays out the manifest's hops.
+async fn collect(
     source: &Origin,
     fetcher: &Fetcher,
     profile: &Profile,
     resolved: &ResolvedPlan,
-    key: &SecretKey,
-    output: &Path,
-    options: BuildOptions<'_>,
-) -> Result<(Manifest, WriteSummary), PackError> {
-    let BuildOptions { replace, images } = options;
+) -> Result<Collected, PackError> {
     let plan = &resolved.plan;
-    let Some(last) = plan.hops.last() else {
-        return Err(PackError::Empty(plan.base.version.clone()));
-    };
     let base_dir = format!("base/{}", plan.base.version);
     let base_wanted = wanted_assets(source, &base_dir, &plan.base.release, &plan.base.assets)?;
     let hop_wanted: Vec<Vec<Wanted>> = plan
@@ -271,6 +261,60 @@ pub async fn build_bundle(
         let previous_files = hops.last().map_or(&base_files, |previous| &previous.files);
         hops.push(manifest_hop(hop, files, previous_files));
     }
+    Ok(Collected {
+        base_files,
+        hops,
+        payload,
+    })
+}
+
+/// The images each hop needs, found and resolved to digests, for `ferry plan
+/// --images`: the hops' files are downloaded, but of the images only the
+/// manifests and the layers the profile's rules read are pulled.
+pub async fn plan_images(
+    source: &Origin,
+    fetcher: &Fetcher,
+    profile: &Profile,
+    resolved: &ResolvedPlan,
+    options: &ImageOptions,
+) -> Result<(Vec<Hop>, Vec<crate::registry::PulledImage>), PackError> {
+    let Collected {
+        mut hops, payload, ..
+    } = collect(source, fetcher, profile, resolved).await?;
+    let pulled = images::find_images(options, profile, &mut hops, &payload).await?;
+    Ok((hops, pulled))
+}
+
+/// How [`build_bundle`] writes.
+#[derive(Clone, Copy, Default)]
+pub struct BuildOptions<'a> {
+    /// Replace an existing output file (`--force`).
+    pub replace: bool,
+    /// Carry the hops' container images (`--images`).
+    pub images: Option<&'a ImageOptions>,
+}
+
+/// Downloads everything the plan needs and writes the signed bundle to
+/// `output`, replacing an existing file only when `replace`.
+pub async fn build_bundle(
+    source: &Origin,
+    fetcher: &Fetcher,
+    profile: &Profile,
+    resolved: &ResolvedPlan,
+    key: &SecretKey,
+    output: &Path,
+    options: BuildOptions<'_>,
+) -> Result<(Manifest, WriteSummary), PackError> {
+    let BuildOptions { replace, images } = options;
+    let plan = &resolved.plan;
+    let Some(last) = plan.hops.last() else {
+        return Err(PackError::Empty(plan.base.version.clone()));
+    };
+    let Collected {
+        base_files,
+        mut hops,
+        mut payload,
+    } = collect(source, fetcher, profile, resolved).await?;
     let image_layout = match images {
         Some(wanted) => Some(images::pack_images(wanted, profile, &mut hops, &mut payload).await?),
         None => None,

@@ -214,6 +214,35 @@ fn blob_count(extracted: &Path) -> usize {
 }
 
 #[test]
+fn plan_shows_each_hops_images_with_digests_and_reasons() {
+    let iw = ImageWorld::new();
+    let mut args = vec!["plan", "--from", "1.0.0", "--to", "1.3.0", "--json"];
+    args.extend(iw.flags.iter().map(String::as_str));
+    let plan = json(&iw.world.run(&args));
+    let hop = hop(&plan, "1.2.2");
+    let installer = hop_image(hop, &kyma_installer_image("1.2.2")).expect("the installer");
+    let digest = installer["digest"].as_str().unwrap_or_default();
+    assert!(digest.starts_with("sha256:"), "{installer}");
+    let reasons = installer["reasons"].as_array().unwrap();
+    let from_cluster_asset = |r: &serde_json::Value| {
+        r.as_str()
+            .unwrap_or_default()
+            .contains("kyma-installer-cluster.yaml")
+    };
+    assert!(reasons.iter().any(from_cluster_asset), "{installer}");
+    for chart_image in kyma_chart_images("1.2.2") {
+        assert!(
+            hop_image(hop, &chart_image).is_some(),
+            "{chart_image}: {hop}"
+        );
+    }
+    args.retain(|arg| *arg != "--json");
+    let text = stdout(&iw.world.run(&args));
+    assert!(text.contains("images:"), "{text}");
+    assert!(text.contains("from kyma/injected/resources/"), "{text}");
+}
+
+#[test]
 fn a_tampered_image_blob_fails_verification() {
     let iw = ImageWorld::new();
     assert_success(&iw.bundle("b.tar.gz", &[]));

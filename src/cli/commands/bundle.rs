@@ -1,13 +1,12 @@
 //! `ferry bundle`: plan, download, pack and sign.
 
 use crate::archive::ArchiveSource;
-use crate::cli::args::{BundleArgs, ImageArgs};
+use crate::cli::args::BundleArgs;
 use crate::cli::exit::UsageError;
 use crate::cli::output::outln;
 use crate::cli::output::{human_size, print_json};
-use crate::cli::settings::{fetcher, load_signing_key, Globals};
+use crate::cli::settings::{fetcher, image_options, load_signing_key, Globals};
 use crate::pack;
-use crate::registry::{Puller, PullerSettings};
 use crate::source::origin::Origin;
 use anyhow::Result;
 use serde_json::json;
@@ -158,27 +157,4 @@ fn is_same_file(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
     }
-}
-
-/// The image puller for `--images`, sharing the download cache and progress.
-fn image_options(
-    args: &ImageArgs,
-    fetcher: &crate::fetch::Fetcher,
-    progress: std::sync::Arc<crate::cli::progress::Progress>,
-    jobs: u16,
-) -> Result<Option<pack::ImageOptions>> {
-    if !args.images {
-        return Ok(None);
-    }
-    let settings = PullerSettings {
-        mirrors: args.registry_mirror.clone(),
-        insecure: args.registry_insecure.clone(),
-        platforms: args.platform.clone(),
-        jobs: usize::from(jobs),
-    };
-    let puller = Puller::new(settings, fetcher.cache().clone(), progress)?;
-    Ok(Some(pack::ImageOptions {
-        puller,
-        skip: args.skip_image.clone(),
-    }))
 }

@@ -77,6 +77,8 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         &PlanArgs {
             range: range(),
             github: github(),
+            images: Default::default(),
+            cache: None,
             json: false,
         },
     )

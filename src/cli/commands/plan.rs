@@ -3,24 +3,39 @@
 use crate::cli::args::PlanArgs;
 use crate::cli::output::outln;
 use crate::cli::output::{list_or_dash, print_json};
-use crate::cli::settings::Globals;
+use crate::cli::settings::{fetcher, image_options, Globals};
 use crate::pack;
 use crate::plan::{guides::GuideRef, Plan, PlannedHop};
 use crate::profile::{Profile, StepSpec};
 use crate::recipe::Variant;
+use crate::registry::PulledImage;
 use crate::version::Version;
 use anyhow::Result;
 use serde::Serialize;
+
+/// Parallel downloads of `plan --images` (bundle's default).
+const DOWNLOADS: u16 = 4;
 
 /// Plans and prints.
 pub async fn run(globals: &Globals, args: &PlanArgs) -> Result<()> {
     let profile = globals.profile()?;
     let http = globals.http(globals.progress())?;
-    let source = args.github.origin(&profile, http);
+    let source = args.github.origin(&profile, http.clone());
     let range = &args.range;
     let resolved =
         pack::resolve_plan(&source, &profile, &range.from, &range.to, range.variant).await?;
-    let view = PlanView::new(&profile, &resolved.plan);
+    let mut view = PlanView::new(&profile, &resolved.plan);
+    if args.images.images {
+        let fetcher = fetcher(http, args.cache.as_deref(), DOWNLOADS)?;
+        if let Some(images) = image_options(&args.images, &fetcher, globals.progress(), DOWNLOADS)?
+        {
+            let (hops, pulled) =
+                pack::plan_images(&source, &fetcher, &profile, &resolved, &images).await?;
+            for (view, hop) in view.hops.iter_mut().zip(&hops) {
+                view.images = Some(ImageView::of_hop(hop, &pulled));
+            }
+        }
+    }
     if args.json {
         print_json(&view)
     } else {
@@ -55,6 +70,34 @@ struct HopView {
     assets: Vec<String>,
     repo_files: Vec<String>,
     steps: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    images: Option<Vec<ImageView>>,
+}
+
+/// One image a hop needs, with its digest and why it is in.
+#[derive(Serialize)]
+struct ImageView {
+    reference: String,
+    digest: Option<String>,
+    skipped: bool,
+    reasons: Vec<String>,
+}
+
+impl ImageView {
+    fn of_hop(hop: &crate::bundle::manifest::Hop, pulled: &[PulledImage]) -> Vec<ImageView> {
+        hop.images
+            .iter()
+            .map(|image| ImageView {
+                digest: pulled
+                    .iter()
+                    .find(|p| p.reference == image.reference)
+                    .map(|p| p.digest.to_string()),
+                reference: image.reference.clone(),
+                skipped: image.skipped,
+                reasons: image.reasons.clone(),
+            })
+            .collect()
+    }
 }
 
 impl PlanView {
@@ -91,6 +134,7 @@ impl HopView {
             assets: hop.assets.clone(),
             repo_files: hop.repo_files.clone(),
             steps: hop.steps.iter().map(describe_step).collect(),
+            images: None,
         }
     }
 }
@@ -168,6 +212,18 @@ fn print_text(view: &PlanView) -> Result<()> {
         for (index, step) in hop.steps.iter().enumerate() {
             let label = if index == 0 { "steps:" } else { "" };
             outln!("   {label:<8} {}. {step}", index + 1)?;
+        }
+        for (index, image) in hop.images.iter().flatten().enumerate() {
+            let label = if index == 0 { "images:" } else { "" };
+            let digest = match (&image.digest, image.skipped) {
+                (_, true) => "skipped: the site provides it".to_string(),
+                (Some(digest), _) => digest.clone(),
+                (None, _) => "?".to_string(),
+            };
+            outln!("   {label:<8} {} ({digest})", image.reference)?;
+            for reason in &image.reasons {
+                outln!("              from {reason}")?;
+            }
         }
     }
     Ok(())
