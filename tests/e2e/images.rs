@@ -585,3 +585,37 @@ fn an_image_missing_from_the_site_registry_stops_apply_before_any_change() {
     );
     assert!(iw.world.cluster().installed_versions().is_empty());
 }
+
+#[test]
+fn a_blob_the_registry_serves_altered_is_refused_naming_the_image() {
+    let iw = ImageWorld::new();
+    // Alter the largest layer in the upstream registry's own storage: the
+    // registry serves it as it is, under the old digest.
+    let blobs = iw
+        .world
+        .path("registry/storage/docker/registry/v2/blobs/sha256");
+    let mut largest: Option<(u64, std::path::PathBuf)> = None;
+    for fan in std::fs::read_dir(&blobs).unwrap().flatten() {
+        for blob in std::fs::read_dir(fan.path()).unwrap().flatten() {
+            let data = blob.path().join("data");
+            let size = std::fs::metadata(&data).map(|m| m.len()).unwrap_or(0);
+            if largest.as_ref().is_none_or(|(s, _)| size > *s) {
+                largest = Some((size, data));
+            }
+        }
+    }
+    let (_, data) = largest.expect("blobs in the registry");
+    let mut bytes = std::fs::read(&data).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&data, bytes).unwrap();
+
+    let out = iw.bundle("b.tar.gz", &[]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("has digest") && err.contains("altered"),
+        "{err}"
+    );
+    assert!(!iw.world.path("b.tar.gz").exists());
+}
