@@ -80,6 +80,9 @@ pub struct Puller {
     connection: Connection,
     settings: PullerSettings,
     cache: Cache,
+    /// Blobs this puller already fetched or reported, so a second pass
+    /// (discovery reads a layer, packing needs it again) stays quiet.
+    reported: std::sync::Mutex<std::collections::HashSet<Digest>>,
 }
 
 impl Puller {
@@ -93,6 +96,7 @@ impl Puller {
             connection: Connection::new(&settings.insecure, reporter)?,
             settings,
             cache,
+            reported: Default::default(),
         })
     }
 
@@ -290,7 +294,9 @@ impl Puller {
         let key = blob_key(&blob.digest);
         let label = blob_label(&image.reference, &blob.digest);
         if self.cache.lookup(&key).is_some() {
-            self.connection.reporter.download_finished(&label, true);
+            if self.first_report(&blob.digest) {
+                self.connection.reporter.download_finished(&label, true);
+            }
             return Ok(());
         }
         let source = reference::parse(&image.pulled_from)?;
@@ -352,8 +358,17 @@ impl Puller {
             });
         }
         self.cache.commit(&key, &partial, blob.digest.hex(), size)?;
+        self.first_report(&blob.digest);
         self.connection.reporter.download_finished(&label, false);
         Ok(())
+    }
+
+    /// True the first time `digest` is reported by this puller.
+    fn first_report(&self, digest: &Digest) -> bool {
+        self.reported
+            .lock()
+            .map(|mut seen| seen.insert(digest.clone()))
+            .unwrap_or(true)
     }
 
     /// Appends the blob's bytes from `offset` to `partial` (restarting it
