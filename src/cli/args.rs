@@ -11,9 +11,11 @@ use std::path::PathBuf;
 ///
 /// On a connected machine, ferry plans every minor-by-minor hop between two
 /// releases of a product, downloads each hop's release assets, repository
-/// files and migration guides, and packs them into one signed, checksummed
-/// bundle. Inside the air gap, `ferry verify` proves the bundle is complete
-/// and was signed by a key you trust.
+/// files, migration guides and (with --images) container images, and packs
+/// them into one signed, checksummed bundle. Inside the air gap, `ferry
+/// verify` proves the bundle is complete and was signed by a key you trust,
+/// `ferry push` puts its images on the site's registry, and `ferry apply`
+/// upgrades the cluster hop by hop.
 #[derive(Debug, Parser)]
 #[command(
     name = "ferry",
@@ -85,8 +87,10 @@ and land in a content-addressed cache: a rerun or an overlapping range downloads
 nothing twice. The output appears only when complete (written to a temporary
 file, then renamed). Rebuilding the same range gives the same bytes.
 
-Example:
-  ferry bundle --from 1.0.0 --to 1.3.0 --key ops.key --output kyma-1.0.0-1.3.0.ferry.tar.gz")]
+Examples:
+  ferry bundle --from 1.0.0 --to 1.3.0 --key ops.key --output kyma-1.0.0-1.3.0.ferry.tar.gz
+  ferry bundle --from 1.0.0 --to 1.3.0 --key ops.key --output kyma.ferry.tar.gz --images \\
+    --registry-mirror eu.gcr.io=mirror.corp:5000")]
     Bundle(BundleArgs),
 
     /// Archive every release's assets, notes, guides and repo files; verify an archive.
