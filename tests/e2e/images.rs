@@ -151,7 +151,11 @@ fn a_bundle_carries_every_image_from_all_three_sources_once() {
         .iter()
         .all(|i| i["digest"].as_str().unwrap().starts_with("sha256:")));
 
-    assert_success(&iw.world.run(&["verify", "b.tar.gz", "--pub", "ops.pub"]));
+    let verified = json(
+        &iw.world
+            .run(&["verify", "b.tar.gz", "--pub", "ops.pub", "--json"]),
+    );
+    assert_eq!(verified["images"], images.len(), "{verified}");
     // A stock tool reads the layout in the extracted bundle.
     let dir = iw.world.path("x");
     std::fs::create_dir(&dir).unwrap();

@@ -2,8 +2,7 @@
 
 use crate::bundle::{reader, sign};
 use crate::cli::args::VerifyArgs;
-use crate::cli::output::outln;
-use crate::cli::output::{human_size, print_json};
+use crate::cli::output::{human_size, outln, print_json};
 use anyhow::Result;
 use serde_json::json;
 
@@ -12,6 +11,10 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
     let key = sign::load_public_key(&args.public_key)?;
     let verified = reader::verify_bundle(&args.bundle, &key)?;
     let manifest = &verified.manifest;
+    let images = manifest
+        .images
+        .as_ref()
+        .map_or(0, |layout| layout.images.len());
     if args.json {
         return print_json(&json!({
             "ok": true,
@@ -23,6 +26,7 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
             "hops": manifest.hops.iter().map(|h| &h.version).collect::<Vec<_>>(),
             "files": manifest.files().count(),
             "payload_bytes": verified.payload_bytes,
+            "images": images,
         }));
     }
     outln!(
@@ -33,5 +37,8 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
         manifest.files().count(),
         human_size(verified.payload_bytes)
     )?;
+    if images > 0 {
+        outln!("{images} container images in images/, every blob checked")?;
+    }
     Ok(())
 }
