@@ -355,19 +355,22 @@ fn base64_encode(text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(text)
 }
 
+/// `--registry SITE/kyma --registry-insecure SITE`: the site registry flags.
+fn site_flags(site: &Registry) -> Vec<String> {
+    let target = format!("{}/kyma", site.host());
+    vec![
+        "--registry".into(),
+        target,
+        "--registry-insecure".into(),
+        site.host().into(),
+    ]
+}
+
 /// `ferry push` of `bundle` to `site` (plain HTTP), with `extra` flags.
 fn push(world: &World, bundle: &str, site: &Registry, extra: &[&str]) -> std::process::Output {
-    let target = format!("{}/kyma", site.host());
-    let mut args = vec![
-        "push",
-        bundle,
-        "--pub",
-        "ops.pub",
-        "--registry",
-        &target,
-        "--registry-insecure",
-        site.host(),
-    ];
+    let flags = site_flags(site);
+    let mut args = vec!["push", bundle, "--pub", "ops.pub"];
+    args.extend(flags.iter().map(String::as_str));
     args.extend_from_slice(extra);
     world.run(&args)
 }
@@ -500,21 +503,11 @@ fn push_verifies_first_and_uses_the_site_registrys_credentials() {
 
 /// `ferry apply --registry SITE/kyma` of `bundle`, unattended.
 fn apply_from_site(world: &World, bundle: &str, site: &Registry) -> std::process::Output {
-    let target = format!("{}/kyma", site.host());
-    world.run(&[
-        "apply",
-        bundle,
-        "--pub",
-        "ops.pub",
-        "--registry",
-        &target,
-        "--registry-insecure",
-        site.host(),
-        "--accept-guides",
-        "--yes",
-        "--timeout",
-        "60s",
-    ])
+    let flags = site_flags(site);
+    let mut args = vec!["apply", bundle, "--pub", "ops.pub"];
+    args.extend(flags.iter().map(String::as_str));
+    args.extend(["--accept-guides", "--yes", "--timeout", "60s"]);
+    world.run(&args)
 }
 
 #[test]
