@@ -151,13 +151,16 @@ Example: ferry guide kyma-1.0.0-1.3.0.ferry.tar.gz 1.2 --pub ops.pub")]
     /// Verify a bundle and upgrade the cluster hop by hop (air-gapped side).
     #[command(after_help = "\
 Nothing touches the cluster before the whole bundle verified and every object of every
-remaining hop passed preflight. Before each hop with a migration guide, ferry shows the
-guide and asks whether its steps are done; without a terminal it stops with exit code 3
-unless --accept-guides (or --accept-guide HOP) says they are. Progress is recorded in the
+remaining hop passed preflight. On a terminal ferry asks before the first change; without
+one it needs --yes. Before each hop with a migration guide, ferry shows the guide and asks
+whether its steps are done; without a terminal it stops with exit code 3 unless
+--accept-guides (or --accept-guide HOP) says they are. With --registry SITE every image
+comes from the site registry (ferry push put it there). Progress is recorded in the
 cluster (ConfigMap ferry-journal): rerun the same command after any interruption and it
 resumes at the right hop.
 
-Exit codes: 0 done or nothing to do, 1 error, 2 usage, 3 a migration guide needs the operator.
+Exit codes: 0 done or nothing to do, 1 error, 2 usage, 3 the operator must act (a migration
+guide, or no terminal to confirm on and no --yes).
 
 Examples:
   ferry apply kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub
