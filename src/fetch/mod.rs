@@ -23,4 +23,5 @@ pub use cache::{Cache, CacheError, CachedBlob};
 pub use download::{DownloadRequest, Downloaded, Fetcher};
 pub use error::{root_cause, FetchError, HttpError};
 pub use http::{HttpClient, HttpConfig};
+pub(crate) use partial::{KeyLock, Partial};
 pub use report::{NoReport, RateLimitKind, Reporter};

@@ -7,7 +7,7 @@
 
 use super::client::{backoff, classify, Connection};
 use super::error::RegistryError;
-use crate::fetch::{Cache, Reporter};
+use crate::fetch::{Cache, KeyLock, Partial, Reporter};
 use crate::images::reference::{self, Mirror};
 use crate::oci::{media, Digest};
 use futures_util::{StreamExt, TryStreamExt};
@@ -15,7 +15,6 @@ use oci_client::client::BlobResponse;
 use oci_client::errors::OciDistributionError;
 use oci_client::manifest::{OciImageIndex, OciImageManifest};
 use oci_client::Reference;
-use std::io::{Read, Write};
 use std::sync::Arc;
 
 /// The largest manifest or index ferry accepts (the distribution registry's own limit).
@@ -289,77 +288,140 @@ impl Puller {
         self.cache.lookup(&blob_key(digest)).map(|blob| blob.path)
     }
 
-    /// One blob into the cache: resumed from a partial file, hashed at the end.
+    /// One blob into the cache through the download engine's partial file
+    /// and key lock: resumed where a cut transfer (or another run) left it,
+    /// hashed as it streams, checked against its digest at the end.
     async fn fetch_blob(&self, image: &PulledImage, blob: &Blob) -> Result<(), RegistryError> {
         let key = blob_key(&blob.digest);
         let label = blob_label(&image.reference, &blob.digest);
-        if self.cache.lookup(&key).is_some() {
-            if self.first_report(&blob.digest) {
-                self.connection.reporter.download_finished(&label, true);
-            }
-            return Ok(());
-        }
-        let source = reference::parse(&image.pulled_from)?;
-        let partial = self.cache.partial_path(&key);
+        let path = self.cache.partial_path(&key);
         let io_err = |source| RegistryError::Io {
-            path: partial.clone(),
+            path: path.clone(),
             source,
         };
-        if let Some(dir) = partial.parent() {
-            std::fs::create_dir_all(dir).map_err(io_err)?;
-        }
-        let mut have = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
-        if have > blob.size {
-            std::fs::remove_file(&partial).map_err(io_err)?;
-            have = 0;
-        }
-        self.connection
-            .reporter
-            .download_started(&label, Some(blob.size), have);
-        let mut failures = 0;
-        while have < blob.size {
-            match self.stream_into(&source, blob, &partial, have).await {
-                Ok(now) => {
-                    if now > have {
-                        failures = 0;
-                    }
-                    self.connection
-                        .reporter
-                        .download_progress(&label, now.saturating_sub(have));
-                    have = now;
-                    if have > blob.size {
-                        break;
-                    }
-                }
-                Err(err) => {
-                    failures += 1;
-                    let (retry, error) = classify(&image.reference, &source, &err, failures);
-                    if !retry {
-                        return Err(error);
-                    }
-                    let wait = backoff(failures);
-                    self.connection
-                        .reporter
-                        .retrying(&label, failures, wait, &err.to_string());
-                    tokio::time::sleep(wait).await;
-                    have = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
-                }
+        if self.cache.lookup(&key).is_none() {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(io_err)?;
+            }
+            let _lock = KeyLock::acquire(self.cache.lock_path(&key), &label)
+                .await
+                .map_err(io_err)?;
+            // Another run may have finished it while this one waited.
+            if self.cache.lookup(&key).is_none() {
+                self.download_blob(image, blob, &key, &label).await?;
+                self.first_report(&blob.digest);
+                self.connection.reporter.download_finished(&label, false);
+                return Ok(());
             }
         }
-        let (actual, size) = hash_file(&partial).map_err(io_err)?;
-        if size != blob.size || actual != blob.digest {
-            let _ = std::fs::remove_file(&partial);
+        if self.first_report(&blob.digest) {
+            self.connection.reporter.download_finished(&label, true);
+        }
+        Ok(())
+    }
+
+    /// Downloads `blob` into its partial file and commits it to the cache;
+    /// the caller holds the key's lock.
+    async fn download_blob(
+        &self,
+        image: &PulledImage,
+        blob: &Blob,
+        key: &str,
+        label: &str,
+    ) -> Result<(), RegistryError> {
+        let source = reference::parse(&image.pulled_from)?;
+        let path = self.cache.partial_path(key);
+        let io_err = |source| RegistryError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut partial = Partial::open(&path).await.map_err(io_err)?;
+        if partial.len() > blob.size {
+            partial.reset().await.map_err(io_err)?;
+        }
+        let reporter = &self.connection.reporter;
+        reporter.download_started(label, Some(blob.size), partial.len());
+        let mut failures = 0;
+        while partial.len() < blob.size {
+            let before = partial.len();
+            let streamed = self.stream_into(&source, blob, &mut partial, label).await;
+            let err = match streamed {
+                Ok(()) if partial.len() >= blob.size => break,
+                // A body that ends early, with no error, is a failure too.
+                Ok(()) => OciDistributionError::IoError(std::io::Error::from(
+                    std::io::ErrorKind::UnexpectedEof,
+                )),
+                Err(err) => err,
+            };
+            failures = if partial.len() > before {
+                1
+            } else {
+                failures + 1
+            };
+            let (retry, error) = classify(&image.reference, &source, &err, failures);
+            if !retry {
+                return Err(error);
+            }
+            partial.flush().await.map_err(io_err)?;
+            let wait = backoff(failures);
+            reporter.retrying(label, failures, wait, &err.to_string());
+            tokio::time::sleep(wait).await;
+        }
+        let (sha256, size) = partial.finish().await.map_err(io_err)?;
+        if size != blob.size || sha256 != blob.digest.hex() {
+            let _ = std::fs::remove_file(&path);
             return Err(RegistryError::DigestMismatch {
                 image: image.reference.clone(),
                 what: format!("blob ({size} bytes, {} declared)", blob.size),
                 registry: source.registry().to_string(),
                 expected: blob.digest.to_string(),
-                actual: actual.to_string(),
+                actual: format!("sha256:{sha256}"),
             });
         }
-        self.cache.commit(&key, &partial, blob.digest.hex(), size)?;
-        self.first_report(&blob.digest);
-        self.connection.reporter.download_finished(&label, false);
+        self.cache.commit(key, &path, &sha256, size)?;
+        Ok(())
+    }
+
+    /// Appends the blob's bytes from the partial's length on (starting over
+    /// when the registry ignores the range), stopping past the declared size.
+    async fn stream_into(
+        &self,
+        source: &Reference,
+        blob: &Blob,
+        partial: &mut Partial,
+        label: &str,
+    ) -> Result<(), OciDistributionError> {
+        self.connection
+            .client
+            .store_auth_if_needed(source.resolve_registry(), &self.connection.auth_for(source))
+            .await;
+        let digest = blob.digest.as_str();
+        let client = &self.connection.client;
+        let mut stream = if partial.len() == 0 {
+            client.pull_blob_stream(source, digest).await?
+        } else {
+            match client
+                .pull_blob_stream_partial(source, digest, partial.len(), None)
+                .await?
+            {
+                BlobResponse::Partial(stream) => stream,
+                BlobResponse::Full(stream) => {
+                    partial.reset().await?;
+                    stream
+                }
+            }
+        };
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            partial.write(&chunk).await?;
+            self.connection
+                .reporter
+                .download_progress(label, chunk.len() as u64);
+            if partial.len() > blob.size {
+                // More than declared: stop reading; the digest check refuses it.
+                break;
+            }
+        }
         Ok(())
     }
 
@@ -369,60 +431,6 @@ impl Puller {
             .lock()
             .map(|mut seen| seen.insert(digest.clone()))
             .unwrap_or(true)
-    }
-
-    /// Appends the blob's bytes from `offset` to `partial` (restarting it
-    /// when the registry ignores the range); returns the bytes on disk.
-    async fn stream_into(
-        &self,
-        source: &Reference,
-        blob: &Blob,
-        partial: &std::path::Path,
-        offset: u64,
-    ) -> Result<u64, OciDistributionError> {
-        self.connection
-            .client
-            .store_auth_if_needed(source.resolve_registry(), &self.connection.auth_for(source))
-            .await;
-        let digest = blob.digest.as_str();
-        let (mut stream, start) = if offset == 0 {
-            (
-                self.connection
-                    .client
-                    .pull_blob_stream(source, digest)
-                    .await?,
-                0,
-            )
-        } else {
-            match self
-                .connection
-                .client
-                .pull_blob_stream_partial(source, digest, offset, None)
-                .await?
-            {
-                BlobResponse::Partial(stream) => (stream, offset),
-                BlobResponse::Full(stream) => (stream, 0),
-            }
-        };
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(start > 0)
-            .write(true)
-            .truncate(start == 0)
-            .open(partial)?;
-        let mut written = start;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk?;
-            written += chunk.len() as u64;
-            if written > blob.size {
-                // More than declared: stop reading; the digest check refuses it.
-                file.write_all(&chunk)?;
-                break;
-            }
-            file.write_all(&chunk)?;
-        }
-        file.flush()?;
-        Ok(written)
     }
 }
 
@@ -497,25 +505,4 @@ pub(super) fn image_blobs(
     let mut all = vec![blob(&parsed.config)?];
     all.extend(layers.iter().cloned());
     Ok((all, layers))
-}
-
-/// SHA-256 and size of a file, streamed.
-fn hash_file(path: &std::path::Path) -> std::io::Result<(Digest, u64)> {
-    use sha2::{Digest as _, Sha256};
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        size += n as u64;
-    }
-    let hex = hex::encode(hasher.finalize());
-    Digest::from_sha256_hex(&hex)
-        .map(|digest| (digest, size))
-        .map_err(std::io::Error::other)
 }
