@@ -51,6 +51,23 @@ pub struct ReleaseIndex {
     pub guides: Vec<GuideRecord>,
     /// Repository files at the tag that the profile's recipes use.
     pub repo_files: Vec<StoredFile>,
+    /// Container images a hop to this release needs (`ferry mirror --images`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ImageRecord>,
+}
+
+/// One archived container image: what its reference resolved to, and every
+/// manifest and blob of it in the blob store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageRecord {
+    /// The normalized reference (`eu.gcr.io/kyma-project/kyma-installer:1.3.0`).
+    pub reference: String,
+    /// The digest the registry named it by when mirrored.
+    pub digest: String,
+    /// Why a hop to this release needs it.
+    pub reasons: Vec<String>,
+    /// The manifests (the top one first), configs and layers.
+    pub blobs: Vec<StoredBlob>,
 }
 
 /// One archived release asset.
@@ -127,6 +144,7 @@ impl ReleaseIndex {
             assets: Vec::new(),
             guides: Vec::new(),
             repo_files: Vec::new(),
+            images: Vec::new(),
         }
     }
 
@@ -160,7 +178,15 @@ impl ReleaseIndex {
             .repo_files
             .iter()
             .map(|f| (format!("repo file {}", f.path), &f.stored));
-        assets.chain(guides).chain(files).collect()
+        let images = self.images.iter().flat_map(|image| {
+            image.blobs.iter().map(move |blob| {
+                (
+                    format!("image {} blob {}", image.reference, blob.sha256),
+                    blob,
+                )
+            })
+        });
+        assets.chain(guides).chain(files).chain(images).collect()
     }
 }
 

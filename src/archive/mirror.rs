@@ -20,6 +20,8 @@ use std::collections::HashMap;
 pub struct MirrorOptions {
     /// Only releases at or after this version.
     pub since: Option<Version>,
+    /// Only releases at or before this version.
+    pub until: Option<Version>,
     /// Only assets whose name matches this glob.
     pub assets: Option<String>,
     /// Parallel downloads.
@@ -86,7 +88,7 @@ pub async fn mirror(
         ),
         None => None,
     };
-    let releases = in_scope(source.releases().await?, options.since.as_ref());
+    let releases = in_scope(source.releases().await?, options);
     let mut listings: HashMap<String, Vec<ListedFile>> = HashMap::new();
     for (_, version) in &releases {
         let branch = profile.branch_for(version.minor_key());
@@ -112,6 +114,8 @@ pub async fn mirror(
         }
         let old = old.unwrap_or_else(|| ReleaseIndex::empty(release));
         let mut index = ReleaseIndex::empty(release);
+        // Images are `mirror --images`' to decide; a plain run keeps them.
+        index.images = old.images.clone();
         let mut add = |target: Target, request: DownloadRequest| {
             tasks.push(Task {
                 release: position,
@@ -221,18 +225,24 @@ pub async fn mirror(
     Ok(report)
 }
 
-/// Non-draft releases whose tag is a version at or after `since`.
-fn in_scope(releases: Vec<Release>, since: Option<&Version>) -> Vec<(Release, Version)> {
+/// Non-draft releases whose tag is a version within `--since` and `--until`.
+fn in_scope(releases: Vec<Release>, options: &MirrorOptions) -> Vec<(Release, Version)> {
     releases
         .into_iter()
         .filter(|release| !release.draft)
         .filter_map(|release| {
             let version = release.tag.parse::<Version>().ok()?;
-            since
-                .is_none_or(|since| &version >= since)
-                .then_some((release, version))
+            options.covers(&version).then_some((release, version))
         })
         .collect()
+}
+
+impl MirrorOptions {
+    /// Whether `version` is within `--since` and `--until`.
+    pub fn covers(&self, version: &Version) -> bool {
+        self.since.as_ref().is_none_or(|since| version >= since)
+            && self.until.as_ref().is_none_or(|until| version <= until)
+    }
 }
 
 /// Keeps unchanged assets, queues new or changed ones, and keeps (marked)

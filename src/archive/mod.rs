@@ -16,7 +16,9 @@ mod source;
 mod verify;
 
 pub use error::ArchiveError;
-pub use index::{ArchiveInfo, AssetRecord, GuideRecord, ReleaseIndex, StoredBlob, StoredFile};
+pub use index::{
+    ArchiveInfo, AssetRecord, GuideRecord, ImageRecord, ReleaseIndex, StoredBlob, StoredFile,
+};
 pub use lock::ArchiveLock;
 pub use mirror::{mirror, MirrorOptions, MirrorReport};
 pub use source::ArchiveSource;

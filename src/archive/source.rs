@@ -3,7 +3,9 @@
 
 use super::{Archive, ArchiveError, ArchiveInfo, ReleaseIndex, StoredBlob};
 use crate::fetch::CachedBlob;
+use crate::oci::Digest;
 use crate::profile::branch_name;
+use crate::registry::ArchivedImages;
 use crate::source::github::ListedFile;
 use crate::source::origin::GuideListing;
 use crate::source::Release;
@@ -40,6 +42,25 @@ impl ArchiveSource {
     /// What `archive.json` says.
     pub fn info(&self) -> &ArchiveInfo {
         &self.info
+    }
+
+    /// The archived images (`ferry mirror --images`) for a puller that
+    /// reads them instead of a registry.
+    pub fn images(&self) -> ArchivedImages {
+        let tags = self
+            .releases
+            .iter()
+            .flat_map(|r| &r.images)
+            .filter_map(|image| {
+                let digest = Digest::parse(&image.digest).ok()?;
+                Some((image.reference.clone(), digest))
+            })
+            .collect();
+        ArchivedImages {
+            store: self.archive.cache().clone(),
+            tags,
+            dir: self.archive.root().to_path_buf(),
+        }
     }
 
     /// Every archived release.

@@ -100,10 +100,14 @@ Examples:
 Blobs are stored by SHA-256 under DIR/blobs, with a readable index per release in
 DIR/releases/<tag>.json. A rerun downloads only what is new or changed upstream; assets
 deleted upstream stay in the archive, marked deleted_upstream. One run at a time (DIR/.lock).
+With --images, each release also keeps the container images a hop to it needs, in the same
+blob store (a layer shared by many images is stored once), so that bundle --source --images
+builds image bundles offline, byte-identical to online ones.
 
 Examples:
   ferry mirror --dest /srv/kyma-archive
   ferry mirror --dest /srv/kyma-archive --since 1.10.0 --assets 'kyma-*.yaml'
+  ferry mirror --dest /srv/kyma-archive --since 1.0.0 --until 1.3.0 --images --platform linux/amd64
   ferry mirror verify /srv/kyma-archive
   ferry bundle --source /srv/kyma-archive --from 1.0.0 --to 1.3.0 --key ops.key --output b.ferry.tar.gz"
     )]
@@ -366,6 +370,9 @@ pub struct MirrorArgs {
     /// Only releases at or after this version.
     #[arg(long, value_name = "VERSION")]
     pub since: Option<Version>,
+    /// Only releases at or before this version.
+    #[arg(long, value_name = "VERSION")]
+    pub until: Option<Version>,
     /// Only assets whose name matches this glob (e.g. 'kyma-*.yaml').
     #[arg(long, value_name = "GLOB")]
     pub assets: Option<String>,
@@ -373,6 +380,9 @@ pub struct MirrorArgs {
     #[arg(long, short, default_value_t = 4, value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
+    /// Container images.
+    #[command(flatten)]
+    pub images: ImageArgs,
     /// Print a JSON summary instead of text.
     #[arg(long)]
     pub json: bool,

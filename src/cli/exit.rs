@@ -14,6 +14,12 @@ pub const NEEDS_OPERATOR: i32 = 3;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// A failure whose `--json` object the command already printed (with its
+/// own details, e.g. `mirror verify`'s problems): only stderr says it again.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ReportedInJson(pub String);
+
 /// The exit code for an error.
 pub fn code_for(err: &anyhow::Error) -> i32 {
     let stopped_for_operator = err.chain().any(|cause| {

@@ -54,7 +54,7 @@ pub fn main() -> i32 {
         Err(err) => {
             let code = exit::code_for(&err);
             exit::print_error(&err);
-            if json {
+            if json && !err.chain().any(|cause| cause.is::<exit::ReportedInJson>()) {
                 let _ =
                     output::write_stdout(format_args!("{}\n", output::json_failure(&err, code)));
             }

@@ -53,7 +53,8 @@ pub fn human_size(bytes: u64) -> String {
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     let mut value = serde_json::to_value(value)?;
     if let Some(object) = value.as_object_mut() {
-        object.insert("ok".to_string(), serde_json::Value::Bool(true));
+        // A command that reports its own verdict (`mirror verify`) keeps it.
+        object.entry("ok").or_insert(serde_json::Value::Bool(true));
     }
     outln!("{}", serde_json::to_string_pretty(&value)?)
 }

@@ -135,7 +135,8 @@ fn password_from_env_or_prompt(prompt: &str) -> Result<String> {
 /// The image puller for `--images`, sharing the download cache and progress.
 pub fn image_options(
     args: &super::args::ImageArgs,
-    fetcher: &crate::fetch::Fetcher,
+    cache: &crate::fetch::Cache,
+    archived: Option<crate::registry::ArchivedImages>,
     progress: std::sync::Arc<super::progress::Progress>,
     jobs: u16,
 ) -> Result<Option<crate::pack::ImageOptions>> {
@@ -148,7 +149,13 @@ pub fn image_options(
         platforms: args.platform.clone(),
         jobs: usize::from(jobs),
     };
-    let puller = crate::registry::Puller::new(settings, fetcher.cache().clone(), progress)?;
+    let cache = cache.clone();
+    let puller = match archived {
+        Some(archived) => {
+            crate::registry::Puller::from_archive(settings, cache, archived, progress)?
+        }
+        None => crate::registry::Puller::new(settings, cache, progress)?,
+    };
     Ok(Some(crate::pack::ImageOptions {
         puller,
         skip: args.skip_image.clone(),

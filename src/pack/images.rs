@@ -18,8 +18,9 @@ use crate::profile::{FileRule, Profile};
 use crate::recipe::Step;
 use crate::registry::files::read_matching;
 use crate::registry::{Blob, PulledImage, Puller, RegistryError};
+use crate::version::Version;
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// How `bundle --images` pulls.
 pub struct ImageOptions {
@@ -30,7 +31,8 @@ pub struct ImageOptions {
 }
 
 impl ImageOptions {
-    fn skips(&self, reference: &str) -> bool {
+    /// Whether `--skip-image` leaves `reference` out.
+    pub(super) fn skips(&self, reference: &str) -> bool {
         let normalized = reference::normalize(reference).unwrap_or_else(|_| reference.to_string());
         self.skip
             .iter()
@@ -59,28 +61,16 @@ pub(super) async fn find_images(
     hops: &mut [Hop],
     payload: &[PayloadFile],
 ) -> Result<Vec<PulledImage>, PackError> {
-    let sources: HashMap<String, PathBuf> = payload
+    let sources: HashMap<&str, &Path> = payload
         .iter()
-        .map(|file| (file.path.clone(), file.source.clone()))
+        .map(|file| (file.path.as_str(), file.source.as_path()))
         .collect();
     let mut pulled: BTreeMap<String, PulledImage> = BTreeMap::new();
     for hop in hops.iter_mut() {
-        let mut needed = NeededSet::default();
-        for path in applied_files(hop) {
-            let Some(file) = sources.get(path) else {
-                continue;
-            };
-            let text = std::fs::read_to_string(file).map_err(|source| PackError::Read {
-                path: file.clone(),
-                source,
-            })?;
-            let objects = parse_documents(&text, path).map_err(Box::new)?;
-            add_workload_images(&objects, path, &mut needed);
-        }
-        for (image, reason) in profile.images.extra_for(hop.version.minor_key()) {
-            needed.add(image, format!("profile: {reason}"));
-        }
-        let needed = expand(options, profile, hop, needed, &mut pulled).await?;
+        let files: Vec<(&str, &Path)> = applied_files(hop)
+            .filter_map(|path| Some((path, *sources.get(path)?)))
+            .collect();
+        let needed = hop_images(options, profile, &hop.version, &files, &mut pulled).await?;
         hop.images = needed
             .into_vec()
             .into_iter()
@@ -94,13 +84,38 @@ pub(super) async fn find_images(
     Ok(pulled.into_values().collect())
 }
 
-/// Resolves every needed image of `hop` (new ones into `pulled`), and adds
-/// the images named in files inside them, by the profile's rules, until
-/// nothing new turns up.
+/// The images a hop to `version` needs: the workloads of `files` (each
+/// named by its label), the profile's list for its minor, and what the
+/// profile's rules find inside those images; each resolved into `pulled`.
+pub(super) async fn hop_images(
+    options: &ImageOptions,
+    profile: &Profile,
+    version: &Version,
+    files: &[(&str, &Path)],
+    pulled: &mut BTreeMap<String, PulledImage>,
+) -> Result<NeededSet, PackError> {
+    let mut needed = NeededSet::default();
+    for (label, file) in files {
+        let text = std::fs::read_to_string(file).map_err(|source| PackError::Read {
+            path: file.to_path_buf(),
+            source,
+        })?;
+        let objects = parse_documents(&text, label).map_err(Box::new)?;
+        add_workload_images(&objects, label, &mut needed);
+    }
+    for (image, reason) in profile.images.extra_for(version.minor_key()) {
+        needed.add(image, format!("profile: {reason}"));
+    }
+    expand(options, profile, version, needed, pulled).await
+}
+
+/// Resolves every needed image of the hop to `version` (new ones into
+/// `pulled`), and adds the images named in files inside them, by the
+/// profile's rules, until nothing new turns up.
 async fn expand(
     options: &ImageOptions,
     profile: &Profile,
-    hop: &Hop,
+    version: &Version,
     mut needed: NeededSet,
     pulled: &mut BTreeMap<String, PulledImage>,
 ) -> Result<NeededSet, PackError> {
@@ -115,7 +130,7 @@ async fn expand(
                 continue;
             }
             let failed = |source| PackError::Image {
-                hop: hop.version.to_string(),
+                hop: version.to_string(),
                 reference: image.reference.clone(),
                 reason: image.reasons.first().cloned().unwrap_or_default(),
                 source: Box::new(source),

@@ -7,8 +7,10 @@
 //! a rebuild of the same range byte-identical.
 
 mod images;
+mod mirror_images;
 
 pub use images::ImageOptions;
+pub use mirror_images::{mirror_images, ImageMirrorReport};
 
 use crate::bundle::manifest::{BaseRelease, FileEntry, FileKind, Hop, Manifest, SCHEMA_VERSION};
 use crate::bundle::sign::SecretKey;
@@ -39,6 +41,9 @@ pub enum PackError {
     /// Reading from GitHub or the archive failed.
     #[error(transparent)]
     Source(#[from] OriginError),
+    /// The archive could not be read or written.
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
     /// No plan.
     #[error(transparent)]
     Plan(#[from] plan::PlanError),

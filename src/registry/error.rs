@@ -84,6 +84,16 @@ pub enum RegistryError {
         /// What was asked.
         wanted: String,
     },
+    /// Building from an archive, and the archive lacks an image or part of one.
+    #[error("{image}: {what} is not in the archive {}; run `ferry mirror --images --dest {}` (with the same --platform) where the registry is reachable, or leave it out with --skip-image {image}", dir.display(), dir.display())]
+    NotArchived {
+        /// The image.
+        image: String,
+        /// The manifest or blob missing.
+        what: String,
+        /// The archive.
+        dir: std::path::PathBuf,
+    },
     /// The credentials file could not be read.
     #[error("cannot read registry credentials from {path}")]
     AuthFile {

@@ -17,6 +17,6 @@ pub mod push;
 pub mod site;
 
 pub use error::RegistryError;
-pub use pull::{Blob, PulledImage, Puller, PullerSettings};
+pub use pull::{ArchivedImages, Blob, PulledImage, Puller, PullerSettings};
 pub use push::{PushReport, PushSettings, Pusher};
 pub use site::Site;

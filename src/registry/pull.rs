@@ -15,6 +15,7 @@ use oci_client::client::BlobResponse;
 use oci_client::errors::OciDistributionError;
 use oci_client::manifest::{OciImageIndex, OciImageManifest};
 use oci_client::Reference;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The largest manifest or index ferry accepts (the distribution registry's own limit).
@@ -51,6 +52,19 @@ pub struct Blob {
     pub media_type: String,
 }
 
+/// Images an archive holds (made by `ferry mirror --images`): the digest
+/// each reference was resolved to, and the blob store holding every
+/// manifest and blob of them. A puller reading from it never goes online.
+#[derive(Debug, Clone)]
+pub struct ArchivedImages {
+    /// The archive's blob store.
+    pub store: Cache,
+    /// Normalized reference -> the digest the registry named it by.
+    pub tags: HashMap<String, Digest>,
+    /// The archive directory, for messages.
+    pub dir: std::path::PathBuf,
+}
+
 /// An image resolved to a digest, its manifests already in the cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PulledImage {
@@ -58,6 +72,9 @@ pub struct PulledImage {
     pub reference: String,
     /// Where it was pulled from (the mirror's reference, or the same).
     pub pulled_from: String,
+    /// The digest the registry named the reference by (before any
+    /// `--platform` narrowing); what an archive records.
+    pub upstream_digest: Digest,
     /// The digest the bundle names it by.
     pub digest: Digest,
     /// The top manifest's media type (manifest or index).
@@ -79,6 +96,8 @@ pub struct Puller {
     connection: Connection,
     settings: PullerSettings,
     cache: Cache,
+    /// Where to read instead of a registry, when building from an archive.
+    archived: Option<ArchivedImages>,
     /// Blobs this puller already fetched or reported, so a second pass
     /// (discovery reads a layer, packing needs it again) stays quiet.
     reported: std::sync::Mutex<std::collections::HashSet<Digest>>,
@@ -95,8 +114,22 @@ impl Puller {
             connection: Connection::new(&settings.insecure, reporter)?,
             settings,
             cache,
+            archived: None,
             reported: Default::default(),
         })
+    }
+
+    /// A puller that reads every image from an archive and never from a
+    /// registry; what it writes (narrowed indexes) goes to `cache`.
+    pub fn from_archive(
+        settings: PullerSettings,
+        cache: Cache,
+        archived: ArchivedImages,
+        reporter: Arc<dyn Reporter>,
+    ) -> Result<Puller, RegistryError> {
+        let mut puller = Puller::new(settings, cache, reporter)?;
+        puller.archived = Some(archived);
+        Ok(puller)
     }
 
     /// The cache blobs land in.
@@ -109,7 +142,7 @@ impl Puller {
         let original = reference::parse(reference)?;
         let name = reference::full(&original);
         let source = reference::through_mirrors(&original, &self.settings.mirrors);
-        let (bytes, media_type) = self.manifest(&name, &source, None).await?;
+        let (bytes, media_type) = self.top_manifest(&name, &source).await?;
         let digest = Digest::of(&bytes);
         if let Some(pinned) = original.digest() {
             if pinned != digest.as_str() {
@@ -130,6 +163,7 @@ impl Puller {
             Ok(PulledImage {
                 reference: name,
                 pulled_from: reference::full(&source),
+                upstream_digest: manifest.digest.clone(),
                 size: manifest.size,
                 digest: manifest.digest.clone(),
                 media_type,
@@ -155,6 +189,7 @@ impl Puller {
             media_type: media_type.clone(),
             detail,
         };
+        let upstream_digest = Digest::of(&bytes);
         let mut index: OciImageIndex =
             serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
         let available: Vec<String> = index.manifests.iter().map(platform_of).collect();
@@ -172,6 +207,9 @@ impl Puller {
                     wanted: wanted.join(", "),
                 });
             }
+            // The index as the registry served it stays in the cache too, so
+            // an archive can narrow it again offline.
+            self.store_manifest(&bytes, &media_type)?;
             serde_json::to_vec(&index).map_err(|e| bad(e.to_string()))?
         };
         let top = self.store_manifest(&bytes, &media_type)?;
@@ -198,6 +236,7 @@ impl Puller {
         Ok(PulledImage {
             reference: name,
             pulled_from: reference::full(&source),
+            upstream_digest,
             digest: top.digest.clone(),
             size: top.size,
             media_type,
@@ -208,23 +247,39 @@ impl Puller {
         })
     }
 
-    /// GETs a manifest (retrying), capped, digest-checked against `expected`.
+    /// The manifest `name` names (by tag or digest): from the registry, or
+    /// for an archive, the digest it recorded for `name`.
+    async fn top_manifest(
+        &self,
+        name: &str,
+        at: &Reference,
+    ) -> Result<(bytes::Bytes, String), RegistryError> {
+        let Some(archived) = &self.archived else {
+            return self.manifest(name, at, None).await;
+        };
+        let pinned = at.digest().and_then(|d| Digest::parse(d).ok());
+        let recorded = pinned.or_else(|| archived.tags.get(name).cloned());
+        let digest = recorded.ok_or_else(|| RegistryError::NotArchived {
+            image: name.to_string(),
+            what: "the image".into(),
+            dir: archived.dir.clone(),
+        })?;
+        self.manifest(name, at, Some(&digest)).await
+    }
+
+    /// GETs a manifest (retrying), capped, digest-checked against `expected`;
+    /// from an archive, reads the blob `expected` names instead.
     async fn manifest(
         &self,
         name: &str,
         at: &Reference,
         expected: Option<&Digest>,
     ) -> Result<(bytes::Bytes, String), RegistryError> {
-        let auth = self.connection.auth_for(at);
         let what = format!("manifest {}", reference::full(at));
-        let (bytes, _) = self
-            .connection
-            .retrying(name, at, &what, || {
-                self.connection
-                    .client
-                    .pull_manifest_raw(at, &auth, ACCEPTED)
-            })
-            .await?;
+        let bytes = match (&self.archived, expected) {
+            (Some(archived), Some(digest)) => self.archived_manifest(archived, name, digest)?,
+            _ => self.manifest_from_registry(name, at, &what).await?,
+        };
         if bytes.len() as u64 > MANIFEST_CAP {
             return Err(RegistryError::TooLarge {
                 image: name.to_string(),
@@ -251,6 +306,56 @@ impl Puller {
             detail: "it names no media type and has neither layers nor manifests".into(),
         })?;
         Ok((bytes, media_type))
+    }
+
+    /// One manifest GET, retried by the connection's policy.
+    async fn manifest_from_registry(
+        &self,
+        name: &str,
+        at: &Reference,
+        what: &str,
+    ) -> Result<bytes::Bytes, RegistryError> {
+        let auth = self.connection.auth_for(at);
+        let (bytes, _) = self
+            .connection
+            .retrying(name, at, what, || {
+                self.connection
+                    .client
+                    .pull_manifest_raw(at, &auth, ACCEPTED)
+            })
+            .await?;
+        Ok(bytes)
+    }
+
+    /// A manifest's bytes out of the archive (checked by the caller),
+    /// refusing one larger than any registry would serve before reading it.
+    fn archived_manifest(
+        &self,
+        archived: &ArchivedImages,
+        name: &str,
+        digest: &Digest,
+    ) -> Result<bytes::Bytes, RegistryError> {
+        let missing = || RegistryError::NotArchived {
+            image: name.to_string(),
+            what: format!("its manifest {digest}"),
+            dir: archived.dir.clone(),
+        };
+        let blob = archived
+            .store
+            .lookup(&blob_key(digest))
+            .ok_or_else(missing)?;
+        if blob.size > MANIFEST_CAP {
+            return Err(RegistryError::TooLarge {
+                image: name.to_string(),
+                what: format!("manifest {digest} in {}", archived.dir.display()),
+                limit: MANIFEST_CAP,
+            });
+        }
+        let bytes = std::fs::read(&blob.path).map_err(|source| RegistryError::Io {
+            path: blob.path.clone(),
+            source,
+        })?;
+        Ok(bytes::Bytes::from(bytes))
     }
 
     /// Keeps a manifest's bytes in the cache under its digest.
@@ -285,7 +390,11 @@ impl Puller {
 
     /// The cached file of a blob, once fetched.
     pub fn blob_file(&self, digest: &Digest) -> Option<std::path::PathBuf> {
-        self.cache.lookup(&blob_key(digest)).map(|blob| blob.path)
+        let key = blob_key(digest);
+        self.cache
+            .lookup(&key)
+            .or_else(|| self.archived.as_ref()?.store.lookup(&key))
+            .map(|blob| blob.path)
     }
 
     /// One blob into the cache through the download engine's partial file
@@ -299,7 +408,16 @@ impl Puller {
             path: path.clone(),
             source,
         };
-        if self.cache.lookup(&key).is_none() {
+        if let Some(archived) = &self.archived {
+            if self.blob_file(&blob.digest).is_none() {
+                return Err(RegistryError::NotArchived {
+                    image: image.reference.clone(),
+                    what: format!("its blob {}", blob.digest),
+                    dir: archived.dir.clone(),
+                });
+            }
+        }
+        if self.blob_file(&blob.digest).is_none() {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).map_err(io_err)?;
             }

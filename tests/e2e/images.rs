@@ -3,6 +3,8 @@
 //! found from all three sources, pulled through a mirror, stored once in
 //! the bundle's OCI layout, verified like every file, and readable by skopeo.
 
+mod archive;
+
 use super::registry::{push_images, skopeo, Registry};
 use super::util::*;
 use ferry::sandbox::images::{
@@ -26,22 +28,26 @@ struct ImageWorld {
 
 impl ImageWorld {
     fn new() -> ImageWorld {
-        ImageWorld::around(World::new())
+        ImageWorld::around(World::new(), &VERSIONS)
     }
 
     /// An image world whose simulated cluster runs Kyma 1.0.0.
     fn with_cluster() -> ImageWorld {
-        ImageWorld::around(World::with_cluster(ClusterConfig {
-            kubernetes: (1, 15),
-            kyma_version: Some("1.0.0".into()),
-            installer_delay: std::time::Duration::from_millis(100),
-            ..ClusterConfig::default()
-        }))
+        ImageWorld::around(
+            World::with_cluster(ClusterConfig {
+                kubernetes: (1, 15),
+                kyma_version: Some("1.0.0".into()),
+                installer_delay: std::time::Duration::from_millis(100),
+                ..ClusterConfig::default()
+            }),
+            &VERSIONS,
+        )
     }
 
-    fn around(world: World) -> ImageWorld {
+    /// An image world whose registry holds the images of every release in `versions`.
+    fn around(world: World, versions: &[&str]) -> ImageWorld {
         let registry = Registry::start(&world.path("registry"), None);
-        let mut images = kyma_images(&VERSIONS);
+        let mut images = kyma_images(versions);
         images.push(GeneratedImage::single(
             EXTRA,
             vec![LayerSpec {

@@ -20,8 +20,14 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
     let key = load_signing_key(&args.key)?;
     let progress = globals.progress();
     let http = globals.http(progress.clone())?;
-    let source = match &args.source {
-        Some(dir) => Origin::Archive(Box::new(ArchiveSource::open(dir, &profile.repo_slug())?)),
+    let archive = match &args.source {
+        Some(dir) => Some(ArchiveSource::open(dir, &profile.repo_slug())?),
+        None => None,
+    };
+    // From an archive, images come from its blob store, never a registry.
+    let archived_images = archive.as_ref().map(ArchiveSource::images);
+    let source = match archive {
+        Some(archive) => Origin::Archive(Box::new(archive)),
         None => args.github.origin(&profile, http.clone()),
     };
     let range = &args.range;
@@ -35,7 +41,13 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
         range.to,
         resolved.plan.hops.len()
     ));
-    let images = image_options(&args.images, &fetcher, progress.clone(), args.jobs)?;
+    let images = image_options(
+        &args.images,
+        fetcher.cache(),
+        archived_images,
+        progress.clone(),
+        args.jobs,
+    )?;
     let options = pack::BuildOptions {
         replace: args.force,
         images: images.as_ref(),

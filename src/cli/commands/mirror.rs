@@ -2,10 +2,11 @@
 
 use crate::archive::{self, Archive, MirrorOptions};
 use crate::cli::args::{MirrorArgs, MirrorCommand, MirrorVerifyArgs};
-use crate::cli::exit::UsageError;
+use crate::cli::exit::{ReportedInJson, UsageError};
 use crate::cli::output::outln;
-use crate::cli::output::print_json;
-use crate::cli::settings::Globals;
+use crate::cli::output::{human_size, print_json};
+use crate::cli::settings::{image_options, Globals};
+use crate::pack;
 use anyhow::{bail, Result};
 use serde_json::json;
 
@@ -27,6 +28,7 @@ pub async fn run(globals: &Globals, args: &MirrorArgs) -> Result<()> {
     let archive = Archive::create(dest)?;
     let options = MirrorOptions {
         since: args.since.clone(),
+        until: args.until.clone(),
         assets: args.assets.clone(),
         jobs: usize::from(args.jobs),
     };
@@ -36,17 +38,49 @@ pub async fn run(globals: &Globals, args: &MirrorArgs) -> Result<()> {
         dest.display()
     ));
     let report = archive::mirror(&archive, &source, http, &profile, &options).await?;
+    let images = image_options(
+        &args.images,
+        archive.cache(),
+        None,
+        progress.clone(),
+        args.jobs,
+    )?;
+    let image_report = match &images {
+        Some(images) => {
+            progress.line("finding and pulling each release's container images");
+            Some(pack::mirror_images(images, &profile, &archive, &options).await?)
+        }
+        None => None,
+    };
     if args.json {
+        let images = image_report.as_ref().map(|r| {
+            json!({
+                "images": r.images,
+                "bytes": r.bytes,
+                "added": r.added,
+            })
+        });
         return print_json(&json!({
             "dest": dest,
             "releases": report.releases,
             "new_releases": report.new_releases,
             "added": report.added,
             "deleted_upstream": report.deleted_upstream,
+            "images": images,
         }));
     }
     for line in &report.added {
         outln!("added {line}")?;
+    }
+    if let Some(images) = &image_report {
+        for line in &images.added {
+            outln!("added {line}")?;
+        }
+        outln!(
+            "{} images, {} of distinct blobs in the archive",
+            images.images,
+            human_size(images.bytes)
+        )?;
     }
     for line in &report.deleted_upstream {
         outln!("deleted upstream (kept) {line}")?;
@@ -89,12 +123,16 @@ fn verify(args: &MirrorVerifyArgs) -> Result<()> {
         )?;
     }
     if !report.problems.is_empty() {
-        bail!(
+        let message = format!(
             "the archive {} has {} problems; delete damaged blobs, then run `ferry mirror --dest {}` to fetch missing ones again",
             args.dir.display(),
             report.problems.len(),
             args.dir.display()
         );
+        if args.json {
+            return Err(ReportedInJson(message).into());
+        }
+        bail!(message);
     }
     Ok(())
 }
