@@ -4,6 +4,7 @@
 //! the bundle's OCI layout, verified like every file, and readable by skopeo.
 
 mod archive;
+mod faults;
 
 use super::registry::{push_images, skopeo, Registry};
 use super::util::*;

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod faults;
 mod tests;
 
 /// How long a starting registry may take to answer `GET /v2/`.
