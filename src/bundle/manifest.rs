@@ -38,6 +38,14 @@ pub struct Manifest {
     pub variant: Variant,
     /// Timestamp every archive entry carries (seconds since the epoch).
     pub source_date_epoch: i64,
+    /// When the bundle was made (RFC 3339, UTC): the build's clock, or
+    /// `SOURCE_DATE_EPOCH`. Absent only in bundles of ferry before 0.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// After this (RFC 3339, UTC) the air-gapped side refuses the bundle
+    /// unless told otherwise (`--allow-expired`): a freeze defence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
     /// How the air-gapped side reads the version and watches the installer.
     pub cluster: ClusterSpec,
     /// The starting release's files: the base for three-way override merges.

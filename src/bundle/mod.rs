@@ -5,8 +5,10 @@
 //! verified bundle to a cluster belong to other modules.
 
 pub(crate) mod atomic;
+pub mod freshness;
 pub(crate) mod gzip;
 pub(crate) mod hashing;
+pub mod keyring;
 pub mod manifest;
 pub mod members;
 mod packer;

@@ -18,7 +18,7 @@ use super::paths::{check_manifest_paths, is_reserved, PathProblem};
 use super::scan::{self, Entry, Kind, Meter, Stream, ENTRY_OVERHEAD, SLACK};
 use super::sign::{self, PublicKey, SignError, SignatureInfo};
 use super::verify_error::VerifyError;
-use super::writer::sums_trusted_comment;
+use super::writer::{sums_trusted_comment, trusted_comment};
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Write as _;
@@ -100,7 +100,21 @@ pub fn read_signed_manifest(
     let meter = &*bundle.meter;
     let mut entries = entries(&mut bundle.archive, meter)?;
     let (json, _, signer) = read_signed_head(&mut entries, meter, key)?;
-    Ok((Manifest::from_json(&json)?, signer))
+    let manifest = Manifest::from_json(&json)?;
+    check_comment(&manifest, &signer)?;
+    Ok((manifest, signer))
+}
+
+/// The signature's trusted comment must be the one the manifest implies.
+fn check_comment(manifest: &Manifest, signer: &SignatureInfo) -> Result<(), VerifyError> {
+    let expected = trusted_comment(manifest);
+    if signer.trusted_comment != expected {
+        return Err(VerifyError::CommentMismatch {
+            found: signer.trusted_comment.clone(),
+            expected,
+        });
+    }
+    Ok(())
 }
 
 /// The first two entries, manifest and signature, with the signature
@@ -188,6 +202,7 @@ fn verify_into(
         let mut entries = entries(&mut bundle.archive, &meter)?;
         let (json, signature, signer) = read_signed_head(&mut entries, &meter, key)?;
         let manifest = Manifest::from_json(&json)?;
+        check_comment(&manifest, &signer)?;
         check_manifest_paths(&manifest).map_err(|problem| match problem {
             PathProblem::Unsafe(path) => VerifyError::UnsafePath { path },
             PathProblem::Duplicate(path) => VerifyError::DuplicateEntry { path },

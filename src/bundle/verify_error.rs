@@ -93,6 +93,15 @@ pub enum VerifyError {
     /// No `SHA256SUMS.minisig` right after `SHA256SUMS`: a bundle from a ferry that signed only the manifest.
     #[error("the bundle has no SHA256SUMS.minisig signature after SHA256SUMS (it was made by an older ferry that signed only the manifest); rebuild it with this ferry")]
     MissingSumsSignature,
+    /// The signature verifies, but its trusted comment is not the one the
+    /// manifest implies (the signer's statement of product, range and date).
+    #[error("the signature's trusted comment \"{found}\" does not describe this manifest (expected \"{expected}\"): the bundle was not made by ferry or was re-signed; ask the signer for the original bundle")]
+    CommentMismatch {
+        /// What the signature says.
+        found: String,
+        /// What the manifest implies.
+        expected: String,
+    },
     /// `SHA256SUMS.minisig` does not verify, or names another manifest.
     #[error("the SHA256SUMS signature does not verify or does not belong to this manifest: the bundle was altered or damaged; re-download the bundle")]
     BadSumsSignature,

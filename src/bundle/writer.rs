@@ -128,10 +128,17 @@ pub enum BundleError {
     },
 }
 
-/// The signed trusted comment of a bundle: one line naming product, versions and variant.
+/// The signed trusted comment of a bundle: one line naming product,
+/// versions, variant and creation time. The reader requires exactly this
+/// comment, so what `minisign -V` shows is bound to the manifest.
 pub fn trusted_comment(manifest: &Manifest) -> String {
+    let created = manifest
+        .created
+        .as_deref()
+        .map(|created| format!(" created {created}"))
+        .unwrap_or_default();
     format!(
-        "ferry bundle {} {} -> {} ({})",
+        "ferry bundle {} {} -> {} ({}){created}",
         manifest.product, manifest.from, manifest.to, manifest.variant
     )
     .chars()

@@ -115,11 +115,16 @@ Examples:
 
     /// Check a bundle's signature and every file in it.
     #[command(after_help = "\
-Exits 0 only when the manifest's signature verifies with the trusted public key and
-every file matches its size and SHA-256; any unknown, missing, duplicated, linked or
-escaping entry fails the check.
+Exits 0 only when the manifest's signature verifies with a trusted public key, its
+trusted comment describes this manifest, the bundle has not expired, and every file
+matches its size and SHA-256; any unknown, missing, duplicated, linked or escaping entry
+fails the check. Trust several keys (while rotating) with --pub repeated or a directory
+of *.pub files (--trusted-keys DIR, or FERRY_TRUSTED_KEYS).
 
-Example: ferry verify kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub")]
+Examples:
+  ferry verify kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub
+  ferry verify kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops-2026.pub --pub ops-2027.pub
+  FERRY_TRUSTED_KEYS=/etc/ferry/keys ferry verify kyma-1.0.0-1.3.0.ferry.tar.gz")]
     Verify(VerifyArgs),
 
     /// Show what a bundle holds: hops, files, sizes, guides, signer.
@@ -211,6 +216,21 @@ fn positive_duration(text: &str) -> Result<std::time::Duration, String> {
         return Err("must be longer than 0s (e.g. 30m or 1h)".to_string());
     }
     Ok(duration)
+}
+
+/// `--created`: RFC 3339 (`2026-12-01T09:30:00Z`) or seconds since 1970.
+fn creation_time(text: &str) -> Result<i64, String> {
+    if let Ok(seconds) = text.trim().parse::<i64>() {
+        return Ok(seconds);
+    }
+    let time = humantime::parse_rfc3339_weak(text.trim()).map_err(|_| {
+        format!(
+            "`{text}` is neither an RFC 3339 time (2026-12-01T09:30:00Z) nor seconds since 1970"
+        )
+    })?;
+    time.duration_since(std::time::UNIX_EPOCH)
+        .map(|since| since.as_secs() as i64)
+        .map_err(|_| "must not be before 1970".to_string())
 }
 
 impl Command {
@@ -314,6 +334,15 @@ pub struct BundleArgs {
     /// Replace an existing --output file (never the signing key itself).
     #[arg(long)]
     pub force: bool,
+    /// How long the bundle stays valid: after that the air-gapped side
+    /// refuses it unless --allow-expired (e.g. 30d, 26w, 1y).
+    #[arg(long, default_value = "90days", value_parser = positive_duration, value_name = "DURATION")]
+    pub expires: std::time::Duration,
+    /// The creation time to record [default: SOURCE_DATE_EPOCH, else now]:
+    /// rebuild a bundle byte for byte by giving the `created` that
+    /// `ferry inspect` shows (RFC 3339, or seconds since 1970).
+    #[arg(long, value_parser = creation_time, value_name = "TIME")]
+    pub created: Option<i64>,
     /// Parallel downloads.
     #[arg(long, short, default_value_t = 4, value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -410,9 +439,12 @@ pub struct MirrorVerifyArgs {
 pub struct VerifyArgs {
     /// The bundle.
     pub bundle: PathBuf,
-    /// The trusted public key (minisign .pub file).
-    #[arg(long = "pub", value_name = "KEY")]
-    pub public_key: PathBuf,
+    /// The keys to trust.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Accept a bundle past its expiry date (or one without one).
+    #[arg(long)]
+    pub allow_expired: bool,
     /// Print a JSON summary instead of text.
     #[arg(long)]
     pub json: bool,
@@ -423,10 +455,10 @@ pub struct VerifyArgs {
 pub struct InspectArgs {
     /// The bundle.
     pub bundle: PathBuf,
-    /// Check the manifest's signature with this trusted public key (the payload
-    /// is not read: `ferry verify` checks every file).
-    #[arg(long = "pub", value_name = "KEY")]
-    pub public_key: Option<PathBuf>,
+    /// Check the manifest's signature with the trusted keys (the payload is
+    /// not read: `ferry verify` checks every file).
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// Print the manifest as JSON.
     #[arg(long)]
     pub json: bool,
@@ -437,9 +469,9 @@ pub struct InspectArgs {
 pub struct ImagesArgs {
     /// The bundle.
     pub bundle: PathBuf,
-    /// Check the manifest's signature with this trusted public key first.
-    #[arg(long = "pub", value_name = "KEY")]
-    pub public_key: Option<PathBuf>,
+    /// Check the manifest's signature with the trusted keys first.
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// The site registry: show where each image goes there.
     #[arg(long, value_name = "HOST[:PORT][/PREFIX]")]
     pub registry: Option<String>,
@@ -453,12 +485,25 @@ pub struct ImagesArgs {
 pub struct GuideArgs {
     /// The bundle.
     pub bundle: PathBuf,
-    /// Check the bundle's signature with this trusted public key before showing
-    /// anything (without it, the guide is shown marked UNVERIFIED).
-    #[arg(long = "pub", value_name = "KEY")]
-    pub public_key: Option<PathBuf>,
+    /// Check the bundle's signature with the trusted keys before showing
+    /// anything (without any, the guide is shown marked UNVERIFIED).
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// The hop: its version (1.2.2) or minor (1.2).
     pub hop: String,
+}
+
+/// The public keys a command trusts: each `--pub` file and every `*.pub`
+/// file of `--trusted-keys` (or `FERRY_TRUSTED_KEYS`).
+#[derive(Debug, Default, Clone, Args)]
+pub struct TrustArgs {
+    /// A trusted public key (minisign .pub file); repeatable: a bundle signed
+    /// by any of them is accepted.
+    #[arg(long = "pub", value_name = "KEY")]
+    pub keys: Vec<PathBuf>,
+    /// A directory whose every *.pub file is a trusted key.
+    #[arg(long, env = "FERRY_TRUSTED_KEYS", value_name = "DIR")]
+    pub trusted_keys: Option<PathBuf>,
 }
 
 /// How to reach the cluster, like kubectl.
@@ -477,9 +522,12 @@ pub struct ClusterArgs {
 pub struct ApplyArgs {
     /// The bundle.
     pub bundle: PathBuf,
-    /// The trusted public key (minisign .pub file).
-    #[arg(long = "pub", value_name = "KEY")]
-    pub public_key: PathBuf,
+    /// The keys to trust.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Apply a bundle past its expiry date (recorded in the cluster's journal).
+    #[arg(long)]
+    pub allow_expired: bool,
     /// The cluster.
     #[command(flatten)]
     pub cluster: ClusterArgs,
@@ -531,9 +579,12 @@ pub struct ApplyArgs {
 pub struct PushArgs {
     /// The bundle.
     pub bundle: PathBuf,
-    /// The trusted public key (minisign .pub file).
-    #[arg(long = "pub", value_name = "KEY")]
-    pub public_key: PathBuf,
+    /// The keys to trust.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Push from a bundle past its expiry date.
+    #[arg(long)]
+    pub allow_expired: bool,
     /// The site registry to push to.
     #[arg(long, value_name = "HOST[:PORT][/PREFIX]")]
     pub registry: String,

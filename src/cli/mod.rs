@@ -9,6 +9,7 @@ mod interrupt;
 mod output;
 mod progress;
 mod settings;
+mod trust;
 
 use clap::Parser;
 use std::io::IsTerminal;

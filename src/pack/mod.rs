@@ -12,6 +12,7 @@ mod mirror_images;
 pub use images::ImageOptions;
 pub use mirror_images::{mirror_images, ImageMirrorReport};
 
+use crate::bundle::freshness::format_time;
 use crate::bundle::manifest::{BaseRelease, FileEntry, FileKind, Hop, Manifest, SCHEMA_VERSION};
 use crate::bundle::sign::SecretKey;
 use crate::bundle::writer::{write_bundle, BundleError, PayloadFile, WriteOptions, WriteSummary};
@@ -291,12 +292,28 @@ pub async fn plan_images(
 }
 
 /// How [`build_bundle`] writes.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct BuildOptions<'a> {
     /// Replace an existing output file (`--force`).
     pub replace: bool,
     /// Carry the hops' container images (`--images`).
     pub images: Option<&'a ImageOptions>,
+    /// How long after its creation the bundle expires (`--expires`).
+    pub valid_for: std::time::Duration,
+    /// The creation time to record (`--created`, seconds since 1970);
+    /// `None`: `SOURCE_DATE_EPOCH`, else the clock.
+    pub created: Option<i64>,
+}
+
+impl Default for BuildOptions<'_> {
+    fn default() -> Self {
+        BuildOptions {
+            replace: false,
+            images: None,
+            valid_for: crate::bundle::freshness::DEFAULT_VALIDITY,
+            created: None,
+        }
+    }
 }
 
 /// Downloads everything the plan needs and writes the signed bundle to
@@ -310,7 +327,17 @@ pub async fn build_bundle(
     output: &Path,
     options: BuildOptions<'_>,
 ) -> Result<(Manifest, WriteSummary), PackError> {
-    let BuildOptions { replace, images } = options;
+    let BuildOptions {
+        replace,
+        images,
+        valid_for,
+        created,
+    } = options;
+    let created = match created {
+        Some(created) => created,
+        None => creation_time()?,
+    };
+    let expires = created.saturating_add(i64::try_from(valid_for.as_secs()).unwrap_or(i64::MAX));
     let plan = &resolved.plan;
     let Some(last) = plan.hops.last() else {
         return Err(PackError::Empty(plan.base.version.clone()));
@@ -332,6 +359,8 @@ pub async fn build_bundle(
         to: last.version.clone(),
         variant: plan.variant,
         source_date_epoch: source_date_epoch(plan)?,
+        created: Some(format_time(created)),
+        expires: Some(format_time(expires)),
         cluster: profile.cluster.clone(),
         base: BaseRelease {
             version: plan.base.version.clone(),
@@ -572,6 +601,18 @@ fn manifest_hop(hop: &PlannedHop, files: Vec<FileEntry>, previous_files: &[FileE
         files,
         images: Vec::new(),
     }
+}
+
+/// When this bundle is made: `SOURCE_DATE_EPOCH` when set (so a rebuild
+/// can be byte-identical), else the clock.
+fn creation_time() -> Result<i64, PackError> {
+    if let Ok(text) = std::env::var("SOURCE_DATE_EPOCH") {
+        return text.trim().parse().map_err(|_| PackError::BadEpoch(text));
+    }
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Ok(since.as_secs() as i64)
 }
 
 /// `SOURCE_DATE_EPOCH` when set, else the newest publication date in the plan, else 0.

@@ -132,6 +132,8 @@ mod tests {
             to: hops.last().unwrap().version.clone(),
             variant: Variant::All,
             source_date_epoch: 0,
+            created: None,
+            expires: None,
             cluster: Profile::load("kyma").unwrap().cluster,
             base: BaseRelease {
                 version: v(from),

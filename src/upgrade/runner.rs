@@ -9,6 +9,7 @@ use super::locate::{choose_variant, detect_variant, locate, Resume};
 use super::lock::{clear_abandoned_lock, lock_holder, spawn_heartbeat, take_lock};
 use super::overrides::{apply_overrides, OverridesStepError};
 use super::status::journal_namespace;
+use crate::bundle::freshness::{self, created_seconds, format_time, Freshness, FreshnessError};
 use crate::bundle::manifest::{Hop, Manifest};
 use crate::bundle::reader::verify_and_extract;
 use crate::bundle::sign::PublicKey;
@@ -25,14 +26,16 @@ use crate::version::Version;
 use kube::api::DynamicObject;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// Everything `ferry apply` was asked to do.
 pub struct ApplyRequest {
     /// The bundle file.
     pub bundle: PathBuf,
-    /// The trusted public key.
+    /// The trusted public key that signed the bundle.
     pub key: PublicKey,
+    /// Apply a bundle past its expiry (`--allow-expired`; journaled).
+    pub allow_expired: bool,
     /// Which cluster.
     pub target: ClusterTarget,
     /// `--variant`; `None` detects it from the bundle.
@@ -91,6 +94,17 @@ pub enum UpgradeError {
     /// The bundle did not verify; the cluster was not touched.
     #[error("the bundle did not verify; the cluster was not touched")]
     Verify(#[from] VerifyError),
+    /// The bundle expired; the cluster was not touched.
+    #[error("the bundle is too old to apply; the cluster was not touched")]
+    Expired(#[from] FreshnessError),
+    /// The cluster already ran a newer bundle: a rollback.
+    #[error("this bundle was created {created}, before the newest bundle this cluster already ran (created {newest}); applying it could roll the cluster back to older instructions, so nothing was changed. Use a bundle created at or after {newest}")]
+    OlderBundle {
+        /// When this bundle was made.
+        created: String,
+        /// The newest bundle's creation the journal records.
+        newest: String,
+    },
     /// A cluster operation failed.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
@@ -194,6 +208,8 @@ pub async fn apply(
     let root = workdir.path().join("bundle");
     let verified = verify_and_extract(&request.bundle, &request.key, &root)?;
     let manifest = verified.manifest;
+    let freshness = freshness::check(&manifest, SystemTime::now(), request.allow_expired)?;
+    let created = created_seconds(&manifest)?;
     console.say(&format!(
         "verified {}: {} {} -> {}, signed by key {}",
         request.bundle.display(),
@@ -215,6 +231,7 @@ pub async fn apply(
     let variant = choose_variant(&manifest, request.variant, detected)?;
     let journal = Journal::new(client.clone(), journal_namespace(&manifest.cluster));
     let state = journal.read().await?;
+    refuse_rollback(&state, created)?;
     let (current, resume) = locate(&client, &manifest, &state, request.current.as_ref()).await?;
     if resume == Resume::Clean && !request.dry_run {
         record_finished_while_away(&journal, &state, &current).await?;
@@ -297,6 +314,11 @@ pub async fn apply(
 
     let holder = lock_holder();
     take_lock(&journal, &holder, request.break_lock).await?;
+    let recorded = record_bundle(&journal, &request.bundle, created, &freshness).await;
+    if let Err(err) = recorded {
+        let _ = journal.unlock(&holder).await;
+        return Err(err.into());
+    }
     let heartbeat = spawn_heartbeat(journal.clone(), holder.clone());
     let result = run_hops(
         &mut applier,
@@ -319,6 +341,48 @@ pub async fn apply(
         from: current,
         hops: done,
     })
+}
+
+/// Refuses a bundle older than the newest one this cluster already ran.
+fn refuse_rollback(
+    state: &crate::cluster::journal::JournalState,
+    created: i64,
+) -> Result<(), UpgradeError> {
+    match state.newest_bundle_created {
+        Some(newest) if created < newest => Err(UpgradeError::OlderBundle {
+            created: format_time(created),
+            newest: format_time(newest),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Journals that this bundle runs (its creation time, for the rollback
+/// check of later runs) and, when it is used past its expiry, that too.
+async fn record_bundle(
+    journal: &Journal,
+    bundle: &std::path::Path,
+    created: i64,
+    freshness: &Freshness,
+) -> Result<(), StateError> {
+    let expired = match freshness {
+        Freshness::ExpiredButAllowed { expires } => Some(format!(
+            "applying {} although it expired at {} (--allow-expired)",
+            bundle.display(),
+            expires.as_deref().unwrap_or("(no expiry recorded)")
+        )),
+        Freshness::Valid { .. } => None,
+    };
+    journal
+        .update(|state| {
+            state.record_bundle_created(created);
+            if let Some(message) = &expired {
+                state.push_event(message.clone());
+            }
+            Ok(())
+        })
+        .await
+        .map(drop)
 }
 
 /// A hop left `Started` (or `Failed`) by an earlier run whose installer then

@@ -221,8 +221,19 @@ fn offline_bundle(world: &World, from: &str, to: &str, output: &str) -> std::pro
         .env("FERRY_GITHUB_API", "http://127.0.0.1:9")
         .env("FERRY_CACHE", world.path(&format!("{output}-cache")))
         .args([
-            "bundle", "--source", ARCHIVE, "--from", from, "--to", to, "--key", "ops.key",
-            "--output", output,
+            "bundle",
+            "--source",
+            ARCHIVE,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--key",
+            "ops.key",
+            "--output",
+            output,
+            "--created",
+            &world.created,
         ])
         .output()
         .unwrap()

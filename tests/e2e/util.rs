@@ -10,6 +10,9 @@ pub struct World {
     pub sim: GitHubSim,
     pub kube: Option<KubeSim>,
     pub dir: tempfile::TempDir,
+    /// The `--created` every `bundle` of this world records (its start),
+    /// so two builds in one test give the same bytes.
+    pub created: String,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -25,10 +28,16 @@ impl World {
             .build()
             .unwrap();
         let sim = runtime.block_on(GitHubSim::start(catalogue)).unwrap();
+        let created = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            .to_string();
         World {
             sim,
             kube: None,
             dir: tempfile::tempdir().unwrap(),
+            created,
             runtime,
         }
     }
@@ -110,6 +119,9 @@ impl World {
         let mut args = vec![
             "bundle", "--from", from, "--to", to, "--key", "ops.key", "--output", name,
         ];
+        if !extra.contains(&"--created") {
+            args.extend(["--created", self.created.as_str()]);
+        }
         args.extend_from_slice(extra);
         self.run(&args)
     }

@@ -52,6 +52,8 @@ pub fn manifest(files: &[(&str, &[u8])]) -> Manifest {
         to: "1.1.0".parse().unwrap(),
         variant: Variant::All,
         source_date_epoch: 1_600_000_000,
+        created: Some("2020-09-13T12:26:40Z".into()),
+        expires: Some("2020-12-12T12:26:40Z".into()),
         cluster: ClusterSpec {
             version_deployment: object("Deployment", "kyma-installer"),
             version_container: "kyma-installer-container".into(),

@@ -2,9 +2,10 @@
 //! real archives, and the real `tar`, `sha256sum` and `minisign` tools.
 
 mod external;
-mod fixtures;
+pub(in crate::bundle) mod fixtures;
 mod members;
 mod roundtrip;
 mod sign;
 mod tamper;
+mod trust;
 mod writer;

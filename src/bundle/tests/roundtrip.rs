@@ -16,7 +16,7 @@ fn written_bundle_verifies_with_its_key() {
     assert_eq!(verified.signer.key_id, fx.public.key_id());
     assert_eq!(
         verified.signer.trusted_comment,
-        "ferry bundle kyma 1.0.0 -> 1.1.0 (all)"
+        "ferry bundle kyma 1.0.0 -> 1.1.0 (all) created 2020-09-13T12:26:40Z"
     );
     let total: u64 = fx.files.iter().map(|(_, d)| d.len() as u64).sum();
     assert_eq!(verified.payload_bytes, total);
@@ -171,7 +171,10 @@ fn trusted_comment_is_one_line() {
     let mut fx = Fixture::new();
     fx.manifest.product = "evil\nproduct".into();
     let comment = trusted_comment(&fx.manifest);
-    assert_eq!(comment, "ferry bundle evil product 1.0.0 -> 1.1.0 (all)");
+    assert_eq!(
+        comment,
+        "ferry bundle evil product 1.0.0 -> 1.1.0 (all) created 2020-09-13T12:26:40Z"
+    );
     // And such a manifest still makes a verifiable bundle.
     let bundle = fx.write("b.tar.gz");
     let verified = verify_bundle(&bundle, &fx.public).unwrap();

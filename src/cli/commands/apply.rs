@@ -1,12 +1,12 @@
 //! `ferry apply`: the air-gapped upgrade.
 
-use crate::bundle::sign;
 use crate::cli::args::ApplyArgs;
 use crate::cli::console::TerminalConsole;
 use crate::cli::exit::UsageError;
 use crate::cli::output::outln;
 use crate::cli::output::print_json;
 use crate::cli::settings::Globals;
+use crate::cli::trust::signer_key;
 use crate::cluster::connect::ClusterTarget;
 use crate::upgrade::gate::GuidePolicy;
 use crate::upgrade::merge::Prefer;
@@ -26,11 +26,12 @@ pub async fn run(globals: &Globals, args: &ApplyArgs) -> Result<()> {
             )
         }
     };
-    let key = sign::load_public_key(&args.public_key)?;
+    let key = signer_key(&args.trust, &args.bundle)?;
     let console = TerminalConsole::new(args.json, globals.quiet);
     let request = ApplyRequest {
         bundle: args.bundle.clone(),
         key,
+        allow_expired: args.allow_expired,
         target: ClusterTarget {
             kubeconfig: args.cluster.kubeconfig.clone(),
             context: args.cluster.context.clone(),

@@ -51,6 +51,8 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
     let options = pack::BuildOptions {
         replace: args.force,
         images: images.as_ref(),
+        valid_for: args.expires,
+        created: args.created,
     };
     let (manifest, summary) = pack::build_bundle(
         &source,

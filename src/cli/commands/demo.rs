@@ -5,7 +5,7 @@
 use super::{apply, bundle, guide, images, inspect, keygen, plan, push, status, verify};
 use crate::cli::args::{
     ApplyArgs, BundleArgs, ClusterArgs, DemoArgs, GitHubArgs, GuideArgs, ImageArgs, ImagesArgs,
-    InspectArgs, KeygenArgs, PlanArgs, PushArgs, RangeArgs, StatusArgs, VerifyArgs,
+    InspectArgs, KeygenArgs, PlanArgs, PushArgs, RangeArgs, StatusArgs, TrustArgs, VerifyArgs,
 };
 use crate::cli::output::outln;
 use crate::cli::settings::Globals;
@@ -100,6 +100,8 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
             key: key.with_extension("key"),
             output: bundle_file.clone(),
             force: true,
+            expires: crate::bundle::freshness::DEFAULT_VALIDITY,
+            created: None,
             jobs: 4,
             source: None,
             cache: Some(cache),
@@ -115,7 +117,8 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     ))?;
     verify::run(&VerifyArgs {
         bundle: bundle_file.clone(),
-        public_key: key.with_extension("pub"),
+        trust: trusted(&key.with_extension("pub")),
+        allow_expired: false,
         json: false,
     })?;
 
@@ -126,7 +129,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     ))?;
     inspect::run(&InspectArgs {
         bundle: bundle_file.clone(),
-        public_key: Some(key.with_extension("pub")),
+        trust: trusted(&key.with_extension("pub")),
         json: false,
     })?;
 
@@ -167,7 +170,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         ))?;
         guide::run(&GuideArgs {
             bundle: bundle_file.clone(),
-            public_key: Some(key.with_extension("pub")),
+            trust: trusted(&key.with_extension("pub")),
             hop: hop.to_string(),
         })?;
     }
@@ -182,7 +185,8 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         &globals,
         &ApplyArgs {
             bundle: bundle_file.clone(),
-            public_key: key.with_extension("pub"),
+            trust: trusted(&key.with_extension("pub")),
+            allow_expired: false,
             cluster: cluster_args(),
             variant: None,
             accept_guides: true,
@@ -248,7 +252,7 @@ async fn carry_images(globals: &Globals, bundle: &Path, key: &Path, site: &str) 
     ))?;
     images::run(&ImagesArgs {
         bundle: bundle.to_path_buf(),
-        public_key: Some(key.to_path_buf()),
+        trust: trusted(key),
         registry: Some(site.to_string()),
         json: false,
     })?;
@@ -261,7 +265,8 @@ async fn carry_images(globals: &Globals, bundle: &Path, key: &Path, site: &str) 
         globals,
         &PushArgs {
             bundle: bundle.to_path_buf(),
-            public_key: key.to_path_buf(),
+            trust: trusted(key),
+            allow_expired: false,
             registry: site.to_string(),
             registry_insecure: vec![host.to_string()],
             jobs: 4,
@@ -306,5 +311,13 @@ fn finish(kept: Option<&Path>, bundle_file: &Path) -> Result<()> {
             "demo finished: {} was built and verified (temporary files removed; --keep DIR keeps them)",
             bundle_file.file_name().and_then(|n| n.to_str()).unwrap_or("the bundle")
         ),
+    }
+}
+
+/// Trust exactly the demo's own public key.
+fn trusted(key: &Path) -> TrustArgs {
+    TrustArgs {
+        keys: vec![key.to_path_buf()],
+        trusted_keys: None,
     }
 }

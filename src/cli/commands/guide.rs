@@ -13,7 +13,7 @@ use anyhow::Result;
 pub fn run(args: &GuideArgs) -> Result<()> {
     let Shown {
         manifest, verified, ..
-    } = read_manifest(&args.bundle, args.public_key.as_deref())?;
+    } = read_manifest(&args.bundle, &args.trust)?;
     let Some(hop) = manifest.find_hop(&args.hop) else {
         let hops: Vec<String> = manifest
             .hops

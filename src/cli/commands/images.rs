@@ -13,7 +13,7 @@ use serde_json::json;
 pub fn run(args: &ImagesArgs) -> Result<()> {
     let Shown {
         manifest, verified, ..
-    } = read_manifest(&args.bundle, args.public_key.as_deref())?;
+    } = read_manifest(&args.bundle, &args.trust)?;
     let rows = rows(&manifest, args.registry.as_deref())?;
     if args.json {
         return print_json(&json!({

@@ -1,11 +1,13 @@
 //! `ferry inspect`: what a bundle says it holds, with its signature checked
 //! when a trusted key is given.
 
+use crate::bundle::freshness::{self, FreshnessError};
 use crate::bundle::manifest::Manifest;
 use crate::bundle::reader;
-use crate::bundle::sign::{self, SignatureInfo};
-use crate::cli::args::InspectArgs;
+use crate::bundle::sign::SignatureInfo;
+use crate::cli::args::{InspectArgs, TrustArgs};
 use crate::cli::output::{human_size, list_or_dash, outln, print_json};
+use crate::cli::trust::keyring;
 use anyhow::Result;
 use std::path::Path;
 
@@ -19,11 +21,11 @@ pub(super) struct Shown {
     pub verified: bool,
 }
 
-/// Reads the manifest; with `key`, refuses it unless that key signed it.
-pub(super) fn read_manifest(bundle: &Path, key: Option<&Path>) -> Result<Shown> {
-    match key {
-        Some(key) => {
-            let key = sign::load_public_key(key)?;
+/// Reads the manifest; with trusted keys, refuses it unless one signed it.
+pub(super) fn read_manifest(bundle: &Path, trust: &TrustArgs) -> Result<Shown> {
+    match keyring(trust)? {
+        Some(keyring) => {
+            let key = keyring.signer_of(bundle)?;
             let (manifest, signer) = reader::read_signed_manifest(bundle, &key)?;
             Ok(Shown {
                 manifest,
@@ -42,13 +44,28 @@ pub(super) fn read_manifest(bundle: &Path, key: Option<&Path>) -> Result<Shown> 
     }
 }
 
+/// `created ..., valid until ...`, saying EXPIRED when it is.
+fn validity_line(manifest: &Manifest) -> String {
+    let now = std::time::SystemTime::now();
+    let (Some(created), Some(expires)) = (&manifest.created, &manifest.expires) else {
+        return "no creation or expiry time (made by a ferry before 0.2)".to_string();
+    };
+    match freshness::check(manifest, now, false) {
+        Ok(_) => format!("created {created}, valid until {expires}"),
+        Err(FreshnessError::Expired { .. }) => {
+            format!("created {created}, EXPIRED at {expires} (verify and apply refuse it without --allow-expired)")
+        }
+        Err(err) => format!("created {created}: {err}"),
+    }
+}
+
 /// Prints the manifest.
 pub fn run(args: &InspectArgs) -> Result<()> {
     let Shown {
         manifest,
         signer,
         verified,
-    } = read_manifest(&args.bundle, args.public_key.as_deref())?;
+    } = read_manifest(&args.bundle, &args.trust)?;
     if args.json {
         let mut value = serde_json::to_value(&manifest)?;
         if let Some(object) = value.as_object_mut() {
@@ -85,6 +102,7 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         (None, _) => outln!("NOT SIGNED")?,
     }
     outln!("repository {}", manifest.repo)?;
+    outln!("{}", validity_line(&manifest))?;
     outln!()?;
     outln!("base {} (merge base for overrides)", manifest.base.version)?;
     for file in &manifest.base.files {

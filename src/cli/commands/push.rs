@@ -1,17 +1,17 @@
 //! `ferry push`: verify a bundle, then push its images to the site registry.
 
 use crate::bundle::reader::verify_and_extract;
-use crate::bundle::sign;
 use crate::cli::args::PushArgs;
 use crate::cli::exit::UsageError;
 use crate::cli::output::{human_size, outln, print_json};
 use crate::cli::settings::Globals;
+use crate::cli::trust::{check_fresh, signer_key};
 use crate::registry::{PushSettings, Pusher};
 use anyhow::{Context, Result};
 
 /// Verifies, pushes and prints a summary.
 pub async fn run(globals: &Globals, args: &PushArgs) -> Result<()> {
-    let key = sign::load_public_key(&args.public_key)?;
+    let key = signer_key(&args.trust, &args.bundle)?;
     let progress = globals.progress();
     let pusher = Pusher::new(
         PushSettings {
@@ -24,6 +24,7 @@ pub async fn run(globals: &Globals, args: &PushArgs) -> Result<()> {
     let work = tempfile::tempdir().context("cannot create a working directory")?;
     let root = work.path().join("bundle");
     let verified = verify_and_extract(&args.bundle, &key, &root)?;
+    check_fresh(&verified.manifest, args.allow_expired)?;
     let Some(layout) = &verified.manifest.images else {
         return Err(UsageError(format!(
             "{} carries no images: build it with ferry bundle --images",

@@ -50,6 +50,10 @@ pub async fn run(globals: &Globals, args: &StatusArgs) -> Result<()> {
             "bundle_id": journal.bundle_id,
             "hops": journal.hops,
             "acknowledged": journal.acknowledged,
+            "newest_bundle_created": journal
+                .newest_bundle_created
+                .map(crate::bundle::freshness::format_time),
+            "events": journal.events,
             "images": status.images,
         }));
     }

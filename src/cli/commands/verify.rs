@@ -1,16 +1,20 @@
 //! `ferry verify`: signature and every file, or a non-zero exit.
 
-use crate::bundle::{reader, sign};
+use crate::bundle::freshness::Freshness;
+use crate::bundle::reader;
 use crate::cli::args::VerifyArgs;
 use crate::cli::output::{human_size, outln, print_json};
+use crate::cli::trust::{check_fresh, signer_key};
 use anyhow::Result;
 use serde_json::json;
 
 /// Verifies and prints what was proven.
 pub fn run(args: &VerifyArgs) -> Result<()> {
-    let key = sign::load_public_key(&args.public_key)?;
+    let key = signer_key(&args.trust, &args.bundle)?;
     let verified = reader::verify_bundle(&args.bundle, &key)?;
     let manifest = &verified.manifest;
+    let freshness = check_fresh(manifest, args.allow_expired)?;
+    let expired = matches!(freshness, Freshness::ExpiredButAllowed { .. });
     let images = manifest
         .images
         .as_ref()
@@ -27,6 +31,9 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
             "files": manifest.files().count(),
             "payload_bytes": verified.payload_bytes,
             "images": images,
+            "created": manifest.created,
+            "expires": manifest.expires,
+            "expired": expired,
         }));
     }
     outln!(
@@ -39,6 +46,14 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
     )?;
     if images > 0 {
         outln!("{images} container images in images/, every blob checked")?;
+    }
+    let created = manifest.created.as_deref().unwrap_or("(not recorded)");
+    match &freshness {
+        Freshness::Valid { expires } => outln!("created {created}, valid until {expires}")?,
+        Freshness::ExpiredButAllowed { expires } => outln!(
+            "created {created}, EXPIRED at {}: accepted only because of --allow-expired",
+            expires.as_deref().unwrap_or("(no expiry recorded)")
+        )?,
     }
     Ok(())
 }

@@ -17,6 +17,9 @@ pub struct JournalState {
     pub bundle_id: Option<String>,
     /// The product it upgrades.
     pub product: Option<String>,
+    /// The newest `created` (seconds since the epoch) of any bundle that
+    /// ran here: an older bundle is refused (rollback defence).
+    pub newest_bundle_created: Option<i64>,
     /// One record per hop version, in the order they were started.
     pub hops: Vec<HopRecord>,
     /// Hop versions whose migration guides the operator acknowledged.
@@ -145,6 +148,13 @@ impl JournalState {
         };
         let detail = message.map(|m| format!(": {m}")).unwrap_or_default();
         self.push_event(format!("hop {version} {word}{detail}"));
+    }
+
+    /// Notes that a bundle created at `created` runs here now: the newest
+    /// creation time only moves forward.
+    pub fn record_bundle_created(&mut self, created: i64) {
+        let newest = self.newest_bundle_created.unwrap_or(created).max(created);
+        self.newest_bundle_created = Some(newest);
     }
 
     /// Records that the operator did the migration guide steps of hop

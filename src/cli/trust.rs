@@ -1,0 +1,45 @@
+//! The trusted keys of a command (`--pub`, `--trusted-keys`) and the
+//! freshness verdict on a verified bundle, shared by every command that
+//! reads a bundle.
+
+use crate::bundle::freshness::{self, Freshness};
+use crate::bundle::keyring::Keyring;
+use crate::bundle::manifest::Manifest;
+use crate::bundle::sign::PublicKey;
+use crate::cli::args::TrustArgs;
+use crate::cli::exit::UsageError;
+use anyhow::Result;
+use std::path::Path;
+
+/// The trusted keys given, if any.
+pub fn keyring(args: &TrustArgs) -> Result<Option<Keyring>> {
+    if args.keys.is_empty() && args.trusted_keys.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Keyring::load(
+        &args.keys,
+        args.trusted_keys.as_deref(),
+    )?))
+}
+
+/// The trusted key that signed `bundle`, for a command that must verify.
+pub fn signer_key(args: &TrustArgs, bundle: &Path) -> Result<PublicKey> {
+    let Some(keyring) = keyring(args)? else {
+        return Err(UsageError(
+            "no trusted key: pass --pub KEY (repeatable), or --trusted-keys DIR (or FERRY_TRUSTED_KEYS) naming a directory of *.pub files".into(),
+        )
+        .into());
+    };
+    Ok(keyring.signer_of(bundle)?)
+}
+
+/// Refuses an expired bundle unless `allow_expired`; says on stderr when
+/// one is used anyway.
+pub fn check_fresh(manifest: &Manifest, allow_expired: bool) -> Result<Freshness> {
+    let freshness = freshness::check(manifest, std::time::SystemTime::now(), allow_expired)?;
+    if let Freshness::ExpiredButAllowed { expires } = &freshness {
+        let when = expires.as_deref().unwrap_or("(no expiry recorded)");
+        tracing::warn!("the bundle expired at {when}; used anyway (--allow-expired)");
+    }
+    Ok(freshness)
+}
