@@ -255,6 +255,12 @@ pub struct GitHubArgs {
     #[arg(long, env = "FERRY_GITHUB_API", value_name = "URL",
           default_value = crate::source::github::DEFAULT_API)]
     pub github_api: String,
+    /// A PEM file with the CA certificate(s) that signed the GitHub server's
+    /// certificate, trusted next to the system's (GitHub Enterprise with a
+    /// private CA). SSL_CERT_FILE=FILE instead replaces the system's CAs.
+    /// The certificate is always checked; there is no way to skip it.
+    #[arg(long, env = "FERRY_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// The range of a plan or bundle.

@@ -37,8 +37,9 @@ impl Globals {
         Arc::new(Progress::new(self.quiet))
     }
 
-    /// An HTTP client with the token from the environment.
-    pub fn http(&self, progress: Arc<Progress>) -> Result<HttpClient> {
+    /// An HTTP client with the token from the environment, trusting the CAs
+    /// of `ca_cert` (`--ca-cert`) next to the system's.
+    pub fn http(&self, progress: Arc<Progress>, ca_cert: Option<&Path>) -> Result<HttpClient> {
         let token = ["GITHUB_TOKEN", "GH_TOKEN"]
             .iter()
             .filter_map(|name| std::env::var(name).ok())
@@ -46,6 +47,7 @@ impl Globals {
         let config = HttpConfig {
             token,
             user_agent: format!("ferry/{}", env!("CARGO_PKG_VERSION")),
+            ca_cert: ca_cert.map(Path::to_path_buf),
             ..HttpConfig::default()
         };
         Ok(HttpClient::new(config, progress)?)

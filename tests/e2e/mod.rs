@@ -15,4 +15,5 @@ mod plan;
 mod registry;
 mod resume;
 mod sandbox;
+mod tls;
 mod util;

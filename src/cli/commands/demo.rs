@@ -40,6 +40,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     };
     let github = || GitHubArgs {
         github_api: sim.base_url(),
+        ca_cert: None,
     };
     outln!(
         "ferry demo: a simulated GitHub serves the Kyma 1.x release history at {}",

@@ -19,7 +19,7 @@ const DOWNLOADS: u16 = 4;
 /// Plans and prints.
 pub async fn run(globals: &Globals, args: &PlanArgs) -> Result<()> {
     let profile = globals.profile()?;
-    let http = globals.http(globals.progress())?;
+    let http = globals.http(globals.progress(), args.github.ca_cert.as_deref())?;
     let source = args.github.origin(&profile, http.clone());
     let range = &args.range;
     let resolved =
