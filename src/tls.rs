@@ -3,10 +3,41 @@
 //! (through reqwest's, hyper's and kube-rs's layers and `io::Error`
 //! wrappers) and says it in words an operator can act on.
 //!
-//! Building TLS configurations is left to each client (`fetch::http`,
-//! `cluster::connect`); this file only reads their errors.
+//! It also reads the PEM files of extra CAs (`--ca-cert`) once for every
+//! client. Building TLS configurations is left to each client
+//! (`fetch::http`, `registry::client`, `cluster::connect`).
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 use std::error::Error;
+use std::path::{Path, PathBuf};
+
+/// A `--ca-cert` file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot use the CA certificate file {}: {problem}; pass a PEM file holding the CA certificate(s)", path.display())]
+pub struct CaFileError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+/// The certificates (DER) of a PEM file holding one or more `CERTIFICATE`
+/// blocks; a file without any is an error, not an empty trust list.
+pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, CaFileError> {
+    let fail = |problem: String| CaFileError {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| fail(format!("it is not valid PEM ({e})")))?;
+    if certs.is_empty() {
+        return Err(fail("it holds no PEM certificate".to_string()));
+    }
+    Ok(certs)
+}
 
 /// Why a TLS handshake failed, when rustls says so.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,5 +142,15 @@ mod tests {
             })
         );
         assert_eq!(failure(&std::io::Error::other("refused")), None);
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "no certificate here\n").unwrap();
+        let err = read_ca_file(&path).unwrap_err();
+        assert_eq!(err.problem, "it holds no PEM certificate");
+        assert!(read_ca_file(&dir.path().join("absent")).is_err());
     }
 }

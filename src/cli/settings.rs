@@ -134,9 +134,11 @@ fn password_from_env_or_prompt(prompt: &str) -> Result<String> {
     Ok(rpassword::prompt_password(prompt)?)
 }
 
-/// The image puller for `--images`, sharing the download cache and progress.
+/// The image puller for `--images`, sharing the download cache and progress,
+/// trusting the CAs of `ca_cert` (`--ca-cert`) next to the system's.
 pub fn image_options(
     args: &super::args::ImageArgs,
+    ca_cert: Option<&Path>,
     fetcher: &crate::fetch::Fetcher,
     progress: std::sync::Arc<super::progress::Progress>,
     jobs: u16,
@@ -147,6 +149,7 @@ pub fn image_options(
     let settings = crate::registry::PullerSettings {
         mirrors: args.registry_mirror.clone(),
         insecure: args.registry_insecure.clone(),
+        ca_cert: ca_cert.map(Path::to_path_buf),
         platforms: args.platform.clone(),
         jobs: usize::from(jobs),
     };

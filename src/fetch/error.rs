@@ -16,13 +16,8 @@ pub enum HttpError {
     #[error("could not set up the HTTP client")]
     Client(#[source] reqwest::Error),
     /// The `--ca-cert` file could not be read or holds no certificate.
-    #[error("cannot use the CA certificate file {}: {problem}; pass a PEM file holding the CA certificate(s)", path.display())]
-    CaCert {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong with it.
-        problem: String,
-    },
+    #[error(transparent)]
+    CaCert(#[from] crate::tls::CaFileError),
     /// The server's TLS certificate did not verify.
     #[error("the TLS certificate of {url} is not trusted: {reason}. If the server uses a private CA (GitHub Enterprise, a site mirror), pass that CA with --ca-cert FILE or set SSL_CERT_FILE to a PEM file holding it; ferry never skips the check")]
     Untrusted {
@@ -155,7 +150,7 @@ impl HttpError {
     /// The URL the error is about, when there is one.
     pub fn url(&self) -> Option<&str> {
         match self {
-            HttpError::Client(_) | HttpError::CaCert { .. } => None,
+            HttpError::Client(_) | HttpError::CaCert(_) => None,
             HttpError::Request { url, .. }
             | HttpError::Untrusted { url, .. }
             | HttpError::TlsRefused { url, .. }

@@ -407,16 +407,17 @@ impl Tries<'_> {
 
 /// The CA certificates of a PEM file (one or more `CERTIFICATE` blocks).
 fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, HttpError> {
-    let fail = |problem: String| HttpError::CaCert {
-        path: path.to_path_buf(),
-        problem,
-    };
-    let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| fail(e.to_string()))?;
-    if certs.is_empty() {
-        return Err(fail("it holds no PEM certificate".to_string()));
-    }
-    Ok(certs)
+    crate::tls::read_ca_file(path)?
+        .iter()
+        .map(|der| {
+            reqwest::Certificate::from_der(der).map_err(|e| {
+                HttpError::CaCert(crate::tls::CaFileError {
+                    path: path.to_path_buf(),
+                    problem: e.to_string(),
+                })
+            })
+        })
+        .collect()
 }
 
 /// A handshake failure as the error that says what to do (never retried:

@@ -35,7 +35,13 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
         range.to,
         resolved.plan.hops.len()
     ));
-    let images = image_options(&args.images, &fetcher, progress.clone(), args.jobs)?;
+    let images = image_options(
+        &args.images,
+        args.github.ca_cert.as_deref(),
+        &fetcher,
+        progress.clone(),
+        args.jobs,
+    )?;
     let options = pack::BuildOptions {
         replace: args.force,
         images: images.as_ref(),

@@ -196,6 +196,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
             break_lock: false,
             registry: Some(site.clone()),
             registry_insecure: vec![site_registry.host()],
+            ca_cert: None,
             json: false,
         },
     )
@@ -265,6 +266,7 @@ async fn carry_images(globals: &Globals, bundle: &Path, key: &Path, site: &str) 
             public_key: key.to_path_buf(),
             registry: site.to_string(),
             registry_insecure: vec![host.to_string()],
+            ca_cert: None,
             jobs: 4,
             json: false,
         },

@@ -27,8 +27,13 @@ pub async fn run(globals: &Globals, args: &PlanArgs) -> Result<()> {
     let mut view = PlanView::new(&profile, &resolved.plan);
     if args.images.images {
         let fetcher = fetcher(http, args.cache.as_deref(), DOWNLOADS)?;
-        if let Some(images) = image_options(&args.images, &fetcher, globals.progress(), DOWNLOADS)?
-        {
+        if let Some(images) = image_options(
+            &args.images,
+            args.github.ca_cert.as_deref(),
+            &fetcher,
+            globals.progress(),
+            DOWNLOADS,
+        )? {
             let (hops, pulled) =
                 pack::plan_images(&source, &fetcher, &profile, &resolved, &images).await?;
             for (view, hop) in view.hops.iter_mut().zip(&hops) {

@@ -7,6 +7,7 @@
 //!
 //! `kube` reaches the Kubernetes simulator through it (ferry and kubectl),
 //! `github` the GitHub simulator as a GitHub Enterprise with a private CA,
+//! `registry` a mirror behind stunnel and a site registry serving TLS itself,
 //! `secrets` checks that tokens and passwords stay out of logs and key files
 //! stay private.
 
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 
 mod github;
 mod kube;
+mod registry;
 mod secrets;
 
 /// How long a starting stunnel may take to listen.
