@@ -21,5 +21,6 @@ pub mod recipe;
 pub mod registry;
 pub mod sandbox;
 pub mod source;
+pub mod tls;
 pub mod upgrade;
 pub mod version;

@@ -279,6 +279,12 @@ pub struct GitHubArgs {
     #[arg(long, env = "FERRY_GITHUB_API", value_name = "URL",
           default_value = crate::source::github::DEFAULT_API)]
     pub github_api: String,
+    /// A PEM file with the CA certificate(s) of a private CA, trusted next to
+    /// the system's: for GitHub Enterprise and, with --images, the registries
+    /// and mirrors. SSL_CERT_FILE=FILE instead replaces the system's CAs.
+    /// The certificate is always checked; there is no way to skip it.
+    #[arg(long, env = "FERRY_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// The range of a plan or bundle.
@@ -569,6 +575,12 @@ pub struct ApplyArgs {
     /// Speak plain HTTP (no TLS) to this registry host (repeatable).
     #[arg(long, value_name = "HOST[:PORT]")]
     pub registry_insecure: Vec<String>,
+    /// A PEM file with the CA certificate(s) of a private CA that signed the
+    /// site registry's certificate, trusted next to the system's.
+    /// SSL_CERT_FILE=FILE instead replaces the system's CAs. The certificate
+    /// is always checked (unless the host is named with --registry-insecure).
+    #[arg(long, env = "FERRY_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// Print a JSON summary on stdout (progress goes to stderr).
     #[arg(long)]
     pub json: bool,
@@ -591,6 +603,12 @@ pub struct PushArgs {
     /// Speak plain HTTP (no TLS) to this registry host (repeatable).
     #[arg(long, value_name = "HOST[:PORT]")]
     pub registry_insecure: Vec<String>,
+    /// A PEM file with the CA certificate(s) of a private CA that signed the
+    /// site registry's certificate, trusted next to the system's.
+    /// SSL_CERT_FILE=FILE instead replaces the system's CAs. The certificate
+    /// is always checked (unless the host is named with --registry-insecure).
+    #[arg(long, env = "FERRY_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
     /// Parallel uploads.
     #[arg(long, short, default_value_t = 4, value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=64))]

@@ -64,6 +64,10 @@ pub fn main() -> i32 {
     }
 }
 
+/// Log targets silenced unless RUST_LOG asks for them: they only repeat, as
+/// log lines, failures that ferry reports as its error.
+const QUIET_BY_DEFAULT: &str = "kube_client::client::builder=off,rustls_platform_verifier=off";
+
 fn init_logging(verbose: u8, quiet: bool) {
     let default = match (quiet, verbose) {
         (true, _) => "error",
@@ -71,6 +75,9 @@ fn init_logging(verbose: u8, quiet: bool) {
         (false, 1) => "ferry=info",
         (false, _) => "ferry=debug",
     };
+    // kube-rs and the platform's certificate verifier log a failed request
+    // or handshake at ERROR; ferry's own error says the same with what to do.
+    let default = format!("{default},{QUIET_BY_DEFAULT}");
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()

@@ -37,8 +37,9 @@ impl Globals {
         Arc::new(Progress::new(self.quiet))
     }
 
-    /// An HTTP client with the token from the environment.
-    pub fn http(&self, progress: Arc<Progress>) -> Result<HttpClient> {
+    /// An HTTP client with the token from the environment, trusting the CAs
+    /// of `ca_cert` (`--ca-cert`) next to the system's.
+    pub fn http(&self, progress: Arc<Progress>, ca_cert: Option<&Path>) -> Result<HttpClient> {
         let token = ["GITHUB_TOKEN", "GH_TOKEN"]
             .iter()
             .filter_map(|name| std::env::var(name).ok())
@@ -46,6 +47,7 @@ impl Globals {
         let config = HttpConfig {
             token,
             user_agent: format!("ferry/{}", env!("CARGO_PKG_VERSION")),
+            ca_cert: ca_cert.map(Path::to_path_buf),
             ..HttpConfig::default()
         };
         Ok(HttpClient::new(config, progress)?)
@@ -132,9 +134,11 @@ fn password_from_env_or_prompt(prompt: &str) -> Result<String> {
     Ok(rpassword::prompt_password(prompt)?)
 }
 
-/// The image puller for `--images`, sharing the download cache and progress.
+/// The image puller for `--images`, sharing the download cache and progress,
+/// trusting the CAs of `ca_cert` (`--ca-cert`) next to the system's.
 pub fn image_options(
     args: &super::args::ImageArgs,
+    ca_cert: Option<&Path>,
     cache: &crate::fetch::Cache,
     archived: Option<crate::registry::ArchivedImages>,
     progress: std::sync::Arc<super::progress::Progress>,
@@ -146,6 +150,7 @@ pub fn image_options(
     let settings = crate::registry::PullerSettings {
         mirrors: args.registry_mirror.clone(),
         insecure: args.registry_insecure.clone(),
+        ca_cert: ca_cert.map(Path::to_path_buf),
         platforms: args.platform.clone(),
         jobs: usize::from(jobs),
     };

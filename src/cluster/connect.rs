@@ -1,13 +1,16 @@
 //! Cluster access like kubectl: `--kubeconfig FILE`, else the `KUBECONFIG`
 //! list, else `~/.kube/config`, else the in-cluster service account; the
 //! kubeconfig's context, server (http or https), CA, client certificate or
-//! token are honoured by kube-rs.
+//! token are honoured by kube-rs. A server certificate the kubeconfig's CA
+//! did not sign is refused with an error saying so (and never retried);
+//! only `insecure-skip-tls-verify: true` in the kubeconfig skips the check.
 //!
 //! This file picks the configuration and checks the server answers; what is
 //! done with the client is left to the rest of `cluster`.
 
 use super::error::ClusterError;
 use super::retry::Retry;
+use crate::tls::TlsFailure;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -169,7 +172,13 @@ pub async fn connect(target: &ClusterTarget) -> Result<kube::Client, ClusterErro
                     reason: status.reason.clone(),
                 }
             }
-            _ => ClusterError::Unreachable { url, source },
+            _ => match crate::tls::failure(&source) {
+                Some(TlsFailure::UntrustedCertificate { reason }) => {
+                    ClusterError::Untrusted { url, reason }
+                }
+                Some(TlsFailure::Refused { alert }) => ClusterError::TlsRefused { url, alert },
+                None => ClusterError::Unreachable { url, source },
+            },
         })?;
     Ok(client)
 }

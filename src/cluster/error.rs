@@ -72,6 +72,22 @@ pub enum ClusterError {
         /// The server's reason (`Unauthorized`, `Forbidden`).
         reason: String,
     },
+    /// The API server's TLS certificate did not verify against the kubeconfig's CA.
+    #[error("the TLS certificate of the API server {url} is not trusted by the kubeconfig's certificate authority: {reason}. Check the cluster's certificate-authority or certificate-authority-data in the kubeconfig (kubectl config view --raw) and get the cluster's CA from its administrator; only for a throwaway test cluster, set insecure-skip-tls-verify: true")]
+    Untrusted {
+        /// The API server URL.
+        url: String,
+        /// What is wrong with the certificate.
+        reason: String,
+    },
+    /// The API server (or the proxy in front of it) ended the TLS handshake.
+    #[error("the API server {url} refused the TLS handshake ({alert}): check the user's client-certificate and client-key (or their -data forms) in the kubeconfig")]
+    TlsRefused {
+        /// The API server URL.
+        url: String,
+        /// The alert, in words.
+        alert: String,
+    },
     /// The API server did not answer.
     #[error("cannot reach the API server {url}: check the address and the network")]
     Unreachable {

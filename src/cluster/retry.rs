@@ -94,8 +94,12 @@ pub fn is_not_found(err: &kube::Error) -> bool {
 }
 
 /// True when trying again may help: 5xx, 429, and transport failures
-/// (timeouts, refused or reset connections, broken streams).
+/// (timeouts, refused or reset connections, broken streams), but not a
+/// failed TLS handshake (an untrusted certificate stays untrusted).
 pub fn is_transient(err: &kube::Error) -> bool {
+    if crate::tls::failure(err).is_some() {
+        return false;
+    }
     match err {
         kube::Error::Api(status) => status.code >= 500 || status.code == 429,
         kube::Error::HyperError(_) | kube::Error::Service(_) | kube::Error::ReadEvents(_) => true,

@@ -15,6 +15,25 @@ pub enum HttpError {
     /// The TLS/HTTP client could not be set up.
     #[error("could not set up the HTTP client")]
     Client(#[source] reqwest::Error),
+    /// The `--ca-cert` file could not be read or holds no certificate.
+    #[error(transparent)]
+    CaCert(#[from] crate::tls::CaFileError),
+    /// The server's TLS certificate did not verify.
+    #[error("the TLS certificate of {url} is not trusted: {reason}. If the server uses a private CA (GitHub Enterprise, a site mirror), pass that CA with --ca-cert FILE or set SSL_CERT_FILE to a PEM file holding it; ferry never skips the check")]
+    Untrusted {
+        /// The URL.
+        url: String,
+        /// What is wrong with the certificate.
+        reason: String,
+    },
+    /// The server refused the TLS handshake.
+    #[error("the server of {url} refused the TLS handshake ({alert}); check that the URL is the right one and whether the server requires a client certificate")]
+    TlsRefused {
+        /// The URL.
+        url: String,
+        /// The server's alert, in words.
+        alert: String,
+    },
     /// The request could not be built (usually a malformed URL).
     #[error("could not build a request for {url}; check the URL")]
     Request {
@@ -131,8 +150,10 @@ impl HttpError {
     /// The URL the error is about, when there is one.
     pub fn url(&self) -> Option<&str> {
         match self {
-            HttpError::Client(_) => None,
+            HttpError::Client(_) | HttpError::CaCert(_) => None,
             HttpError::Request { url, .. }
+            | HttpError::Untrusted { url, .. }
+            | HttpError::TlsRefused { url, .. }
             | HttpError::Transport { url, .. }
             | HttpError::Server { url, .. }
             | HttpError::Unauthorized { url, .. }

@@ -8,12 +8,14 @@
 use super::error::{root_cause, HttpError};
 use super::policy::{self, Verdict};
 use super::report::{RateLimitKind, Reporter};
+use crate::tls::TlsFailure;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, LINK};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use std::collections::HashSet;
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -43,6 +45,9 @@ pub struct HttpConfig {
     pub max_rate_limit_wait: Duration,
     /// Connect and read-inactivity timeout (not a limit on a whole download).
     pub timeout: Duration,
+    /// A PEM file of extra CA certificates to trust next to the system's
+    /// (`--ca-cert`: GitHub Enterprise with a private CA).
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl Default for HttpConfig {
@@ -55,6 +60,7 @@ impl Default for HttpConfig {
             max_backoff: Duration::from_secs(8),
             max_rate_limit_wait: Duration::from_secs(3600),
             timeout: Duration::from_secs(30),
+            ca_cert: None,
         }
     }
 }
@@ -69,6 +75,7 @@ impl fmt::Debug for HttpConfig {
             .field("max_backoff", &self.max_backoff)
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
             .field("timeout", &self.timeout)
+            .field("ca_cert", &self.ca_cert)
             .finish()
     }
 }
@@ -94,7 +101,9 @@ impl fmt::Debug for HttpClient {
 }
 
 impl HttpClient {
-    /// Builds a client (rustls with the ring provider, the platform's root certificates).
+    /// Builds a client (rustls with the ring provider; the platform's root
+    /// certificates, or those of `SSL_CERT_FILE` / `SSL_CERT_DIR` when set,
+    /// plus the CAs of [`HttpConfig::ca_cert`]).
     pub fn new(config: HttpConfig, reporter: Arc<dyn Reporter>) -> Result<HttpClient, HttpError> {
         // Another part of the program may have installed a provider already: fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -103,7 +112,12 @@ impl HttpClient {
             "x-github-api-version",
             HeaderValue::from_static("2022-11-28"),
         );
+        let extra_roots = match &config.ca_cert {
+            Some(path) => read_ca_file(path)?,
+            None => Vec::new(),
+        };
         let client = reqwest::Client::builder()
+            .tls_certs_merge(extra_roots)
             .user_agent(config.user_agent.clone())
             .default_headers(headers)
             .connect_timeout(config.timeout)
@@ -256,6 +270,9 @@ impl HttpClient {
             }
             let response = match request.send().await {
                 Ok(response) => response,
+                Err(source) if crate::tls::failure(&source).is_some() => {
+                    return Err(tls_error(url, &source));
+                }
                 Err(source) if !policy::is_transient(&source) => {
                     return Err(HttpError::Request {
                         url: url.to_string(),
@@ -385,6 +402,40 @@ impl Tries<'_> {
         self.inner.reporter.rate_limited(kind, wait);
         tokio::time::sleep(wait).await;
         Ok(())
+    }
+}
+
+/// The CA certificates of a PEM file (one or more `CERTIFICATE` blocks).
+fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, HttpError> {
+    crate::tls::read_ca_file(path)?
+        .iter()
+        .map(|der| {
+            reqwest::Certificate::from_der(der).map_err(|e| {
+                HttpError::CaCert(crate::tls::CaFileError {
+                    path: path.to_path_buf(),
+                    problem: e.to_string(),
+                })
+            })
+        })
+        .collect()
+}
+
+/// A handshake failure as the error that says what to do (never retried:
+/// trying again does not make a certificate trusted).
+fn tls_error(url: &str, source: &reqwest::Error) -> HttpError {
+    match crate::tls::failure(source) {
+        Some(TlsFailure::UntrustedCertificate { reason }) => HttpError::Untrusted {
+            url: url.to_string(),
+            reason,
+        },
+        Some(TlsFailure::Refused { alert }) => HttpError::TlsRefused {
+            url: url.to_string(),
+            alert,
+        },
+        None => HttpError::Untrusted {
+            url: url.to_string(),
+            reason: root_cause(source),
+        },
     }
 }
 

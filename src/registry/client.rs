@@ -7,10 +7,12 @@ use super::auth::Credentials;
 use super::error::RegistryError;
 use crate::fetch::Reporter;
 use crate::images::reference;
-use oci_client::client::{ClientConfig, ClientProtocol};
+use crate::tls::TlsFailure;
+use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,11 +29,23 @@ pub(super) struct Connection {
 }
 
 impl Connection {
-    /// A client speaking plain HTTP to `insecure` hosts, with this machine's credentials.
+    /// A client speaking plain HTTP to `insecure` hosts, trusting the CAs of
+    /// `ca_cert` next to the system's, with this machine's credentials.
     pub(super) fn new(
         insecure: &[String],
+        ca_cert: Option<&Path>,
         reporter: Arc<dyn Reporter>,
     ) -> Result<Connection, RegistryError> {
+        let extra_root_certificates = match ca_cert {
+            Some(path) => crate::tls::read_ca_file(path)?
+                .into_iter()
+                .map(|der| Certificate {
+                    encoding: CertificateEncoding::Der,
+                    data: der.to_vec(),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         // reqwest (inside oci-client) builds its TLS with the process-wide provider.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let config = ClientConfig {
@@ -41,6 +55,7 @@ impl Connection {
             use_monolithic_push: true,
             connect_timeout: Some(Duration::from_secs(30)),
             read_timeout: Some(Duration::from_secs(300)),
+            extra_root_certificates,
             ..ClientConfig::default()
         };
         Ok(Connection {
@@ -122,6 +137,22 @@ pub(super) fn classify(
         attempts: failures,
         detail,
     };
+    if let Some(failure) = crate::tls::failure(err) {
+        let problem = match failure {
+            TlsFailure::UntrustedCertificate { reason } => {
+                format!("its certificate is not trusted: {reason}")
+            }
+            TlsFailure::Refused { alert } => format!("it refused the TLS handshake: {alert}"),
+        };
+        return (
+            false,
+            RegistryError::Tls {
+                image: image.to_string(),
+                registry,
+                problem,
+            },
+        );
+    }
     let transient = match err {
         OciDistributionError::UnauthorizedError { .. }
         | OciDistributionError::AuthenticationFailure(_) => {

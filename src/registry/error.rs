@@ -26,6 +26,19 @@ pub enum RegistryError {
         /// The registry asked.
         registry: String,
     },
+    /// TLS with the registry failed (never retried).
+    #[error("{image}: TLS with the registry {registry} failed: {problem}. If it uses a private CA, pass that CA with --ca-cert FILE (or set SSL_CERT_FILE to it); a registry without TLS is named with --registry-insecure")]
+    Tls {
+        /// The image.
+        image: String,
+        /// The registry asked.
+        registry: String,
+        /// What went wrong, in words.
+        problem: String,
+    },
+    /// A `--ca-cert` file that cannot be used.
+    #[error(transparent)]
+    CaCert(#[from] crate::tls::CaFileError),
     /// The registry failed or the connection broke, on every attempt.
     #[error("{image}: {registry} failed {attempts} times ({detail}); check the network or the registry, then try again")]
     Unavailable {

@@ -16,6 +16,7 @@ use oci_client::errors::OciDistributionError;
 use oci_client::manifest::{OciImageIndex, OciImageManifest};
 use oci_client::Reference;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The largest manifest or index ferry accepts (the distribution registry's own limit).
@@ -35,6 +36,8 @@ pub struct PullerSettings {
     pub mirrors: Vec<Mirror>,
     /// Registry hosts spoken to over plain HTTP (`--registry-insecure`).
     pub insecure: Vec<String>,
+    /// A PEM file of extra CAs to trust (`--ca-cert`).
+    pub ca_cert: Option<PathBuf>,
     /// `os/arch` platforms to keep of multi-platform images; empty keeps all.
     pub platforms: Vec<String>,
     /// Parallel blob downloads.
@@ -111,7 +114,7 @@ impl Puller {
         reporter: Arc<dyn Reporter>,
     ) -> Result<Puller, RegistryError> {
         Ok(Puller {
-            connection: Connection::new(&settings.insecure, reporter)?,
+            connection: Connection::new(&settings.insecure, settings.ca_cert.as_deref(), reporter)?,
             settings,
             cache,
             archived: None,

@@ -28,6 +28,8 @@ pub struct PushSettings {
     pub site: String,
     /// Registry hosts spoken to over plain HTTP.
     pub insecure: Vec<String>,
+    /// A PEM file of extra CAs to trust (`--ca-cert`).
+    pub ca_cert: Option<PathBuf>,
     /// Parallel uploads.
     pub jobs: usize,
 }
@@ -68,7 +70,7 @@ impl Pusher {
         reporter: Arc<dyn Reporter>,
     ) -> Result<Pusher, RegistryError> {
         Ok(Pusher {
-            connection: Connection::new(&settings.insecure, reporter)?,
+            connection: Connection::new(&settings.insecure, settings.ca_cert.as_deref(), reporter)?,
             settings,
         })
     }

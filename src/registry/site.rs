@@ -9,6 +9,7 @@ use crate::fetch::Reporter;
 use crate::images::reference;
 use crate::oci::Digest;
 use oci_client::Reference;
+use std::path::Path;
 use std::sync::Arc;
 
 /// The site registry, `HOST[:PORT][/PREFIX]`.
@@ -22,10 +23,11 @@ impl Site {
     pub fn new(
         site: &str,
         insecure: &[String],
+        ca_cert: Option<&Path>,
         reporter: Arc<dyn Reporter>,
     ) -> Result<Site, RegistryError> {
         Ok(Site {
-            connection: Connection::new(insecure, reporter)?,
+            connection: Connection::new(insecure, ca_cert, reporter)?,
             site: site.to_string(),
         })
     }

@@ -65,6 +65,8 @@ pub struct SiteRegistry {
     pub site: String,
     /// Hosts spoken to over plain HTTP.
     pub insecure: Vec<String>,
+    /// A PEM file of extra CAs to trust (`--ca-cert`).
+    pub ca_cert: Option<std::path::PathBuf>,
 }
 
 /// What an apply run did.
@@ -438,8 +440,13 @@ async fn check_site_images(
     }
     let reporter: std::sync::Arc<dyn crate::fetch::Reporter> =
         std::sync::Arc::new(crate::fetch::NoReport);
-    let site = crate::registry::Site::new(&registry.site, &registry.insecure, reporter)
-        .map_err(UpgradeError::Registry)?;
+    let site = crate::registry::Site::new(
+        &registry.site,
+        &registry.insecure,
+        registry.ca_cert.as_deref(),
+        reporter,
+    )
+    .map_err(UpgradeError::Registry)?;
     let missing = site
         .missing(&wanted)
         .await

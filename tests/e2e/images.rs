@@ -21,14 +21,15 @@ const EXTRA: &str = "eu.gcr.io/kyma-project/test-infra/alpine-kubectl:v1";
 
 /// A world with a registry holding the images of 1.1.0, 1.2.2 and 1.3.0
 /// (plus `EXTRA`), and the flags that make ferry pull from it.
-struct ImageWorld {
-    world: World,
+pub(crate) struct ImageWorld {
+    pub(crate) world: World,
     registry: Registry,
     flags: Vec<String>,
+    references: Vec<String>,
 }
 
 impl ImageWorld {
-    fn new() -> ImageWorld {
+    pub(crate) fn new() -> ImageWorld {
         ImageWorld::around(World::new(), &VERSIONS)
     }
 
@@ -69,6 +70,7 @@ impl ImageWorld {
             world,
             registry,
             flags,
+            references,
         }
     }
 
@@ -83,7 +85,32 @@ impl ImageWorld {
         path.display().to_string()
     }
 
-    fn bundle(&self, name: &str, extra: &[&str]) -> std::process::Output {
+    /// `127.0.0.1:PORT` of the registry holding the images (plain HTTP).
+    pub(crate) fn registry_host(&self) -> &str {
+        self.registry.host()
+    }
+
+    /// `bundle --images` of 1.0.0..1.3.0 into `name`, pulling through the
+    /// mirror at `host` over HTTPS (no --registry-insecure).
+    pub(crate) fn bundle_via(
+        &self,
+        host: &str,
+        name: &str,
+        extra: &[&str],
+    ) -> std::process::Output {
+        let mut args: Vec<String> =
+            ferry::sandbox::images::registry_mirror_flags(host, &self.references)
+                .into_iter()
+                .flat_map(|flag| ["--registry-mirror".to_string(), flag])
+                .collect();
+        args.push("--images".to_string());
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.world.bundle("1.0.0", "1.3.0", name, &args)
+    }
+
+    /// `bundle --images` of 1.0.0..1.3.0 into `name`, pulling from the registry.
+    pub(crate) fn bundle(&self, name: &str, extra: &[&str]) -> std::process::Output {
         let mut args: Vec<&str> = self.flags.iter().map(String::as_str).collect();
         args.extend_from_slice(extra);
         self.world.bundle("1.0.0", "1.3.0", name, &args)

@@ -15,5 +15,6 @@ mod plan;
 mod registry;
 mod resume;
 mod sandbox;
+mod tls;
 mod trust;
 mod util;

@@ -51,6 +51,7 @@ pub async fn run(globals: &Globals, args: &ApplyArgs) -> Result<()> {
         registry: args.registry.as_ref().map(|site| SiteRegistry {
             site: site.clone(),
             insecure: args.registry_insecure.clone(),
+            ca_cert: args.ca_cert.clone(),
         }),
     };
     let outcome = apply(&request, &console).await?;

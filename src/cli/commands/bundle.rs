@@ -19,7 +19,7 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
     check_output(&args.output, &args.key, args.force)?;
     let key = load_signing_key(&args.key)?;
     let progress = globals.progress();
-    let http = globals.http(progress.clone())?;
+    let http = globals.http(progress.clone(), args.github.ca_cert.as_deref())?;
     let archive = match &args.source {
         Some(dir) => Some(ArchiveSource::open(dir, &profile.repo_slug())?),
         None => None,
@@ -43,6 +43,7 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
     ));
     let images = image_options(
         &args.images,
+        args.github.ca_cert.as_deref(),
         fetcher.cache(),
         archived_images,
         progress.clone(),

@@ -40,6 +40,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
     };
     let github = || GitHubArgs {
         github_api: sim.base_url(),
+        ca_cert: None,
     };
     outln!(
         "ferry demo: a simulated GitHub serves the Kyma 1.x release history at {}",
@@ -199,6 +200,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
             break_lock: false,
             registry: Some(site.clone()),
             registry_insecure: vec![site_registry.host()],
+            ca_cert: None,
             json: false,
         },
     )
@@ -269,6 +271,7 @@ async fn carry_images(globals: &Globals, bundle: &Path, key: &Path, site: &str) 
             allow_expired: false,
             registry: site.to_string(),
             registry_insecure: vec![host.to_string()],
+            ca_cert: None,
             jobs: 4,
             json: false,
         },

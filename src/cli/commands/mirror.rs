@@ -23,7 +23,7 @@ pub async fn run(globals: &Globals, args: &MirrorArgs) -> Result<()> {
     };
     let profile = globals.profile()?;
     let progress = globals.progress();
-    let http = globals.http(progress.clone())?;
+    let http = globals.http(progress.clone(), args.github.ca_cert.as_deref())?;
     let source = args.github.source(&profile, http.clone());
     let archive = Archive::create(dest)?;
     let options = MirrorOptions {
@@ -40,6 +40,7 @@ pub async fn run(globals: &Globals, args: &MirrorArgs) -> Result<()> {
     let report = archive::mirror(&archive, &source, http, &profile, &options).await?;
     let images = image_options(
         &args.images,
+        args.github.ca_cert.as_deref(),
         archive.cache(),
         None,
         progress.clone(),

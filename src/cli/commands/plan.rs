@@ -19,7 +19,7 @@ const DOWNLOADS: u16 = 4;
 /// Plans and prints.
 pub async fn run(globals: &Globals, args: &PlanArgs) -> Result<()> {
     let profile = globals.profile()?;
-    let http = globals.http(globals.progress())?;
+    let http = globals.http(globals.progress(), args.github.ca_cert.as_deref())?;
     let source = args.github.origin(&profile, http.clone());
     let range = &args.range;
     let resolved =
@@ -29,6 +29,7 @@ pub async fn run(globals: &Globals, args: &PlanArgs) -> Result<()> {
         let fetcher = fetcher(http, args.cache.as_deref(), DOWNLOADS)?;
         if let Some(images) = image_options(
             &args.images,
+            args.github.ca_cert.as_deref(),
             fetcher.cache(),
             None,
             globals.progress(),

@@ -17,6 +17,7 @@ pub async fn run(globals: &Globals, args: &PushArgs) -> Result<()> {
         PushSettings {
             site: args.registry.clone(),
             insecure: args.registry_insecure.clone(),
+            ca_cert: args.ca_cert.clone(),
             jobs: usize::from(args.jobs),
         },
         progress.clone(),

@@ -62,6 +62,7 @@ impl RequestKind {
 
     /// Classifies a request by its path and `Accept` header.
     pub(crate) fn classify(path: &str, accept: Option<&str>) -> RequestKind {
+        let path = path.strip_prefix("/api/v3").unwrap_or(path);
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         match segments.as_slice() {
             ["rate_limit"] => RequestKind::RateLimit,

@@ -4,6 +4,9 @@
 //! switchable faults and rate limits. Used by the integration tests and
 //! `ferry demo`; product code never depends on it.
 //!
+//! The API is served at the root (like api.github.com) and under `/api/v3`
+//! (like GitHub Enterprise).
+//!
 //! This file owns the server handle and the router; the data lives in
 //! `catalogue.rs` / `kyma.rs` / `synthetic.rs` / `content.rs`, the handlers in `api.rs`,
 //! `contents.rs` and `storage.rs`, faults and quotas in `faults.rs` and
@@ -44,6 +47,7 @@ use axum::Router;
 use faults::{FaultState, RateWindow};
 use sha2::{Digest, Sha256};
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -64,6 +68,8 @@ pub(crate) struct Shared {
     secret: String,
     /// Base URL used when a request carries no `Host` header.
     fallback_base: String,
+    /// Absolute URLs say `https` (a TLS terminator sits in front).
+    https: AtomicBool,
 }
 
 /// The mutable part of the state (never held across an await).
@@ -89,7 +95,14 @@ impl Shared {
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .filter(|h| !h.is_empty())
-            .map(|h| format!("http://{h}"))
+            .map(|h| {
+                let scheme = if self.https.load(Ordering::Relaxed) {
+                    "https"
+                } else {
+                    "http"
+                };
+                format!("{scheme}://{h}")
+            })
             .unwrap_or_else(|| self.fallback_base.clone())
     }
 
@@ -122,7 +135,22 @@ pub(crate) fn repo_matches(c: &Catalogue, owner: &str, repo: &str) -> bool {
     c.owner.eq_ignore_ascii_case(owner) && c.repo.eq_ignore_ascii_case(repo)
 }
 
+/// The API at the root (github.com's layout) and under `/api/v3` (GitHub
+/// Enterprise's).
 fn router(shared: Arc<Shared>) -> Router {
+    let api = routes();
+    Router::new()
+        .merge(api.clone())
+        .nest("/api/v3", api)
+        .fallback(|| async { not_found() })
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            gate::gate,
+        ))
+        .with_state(shared)
+}
+
+fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/rate_limit", get(api::rate_limit))
         .route("/repos/{owner}/{repo}/releases", get(api::list_releases))
@@ -151,12 +179,6 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/_storage/{id}/{name}", get(storage::download))
         .route("/_raw/{git_ref}/{*path}", get(contents::raw))
-        .fallback(|| async { not_found() })
-        .layer(axum::middleware::from_fn_with_state(
-            shared.clone(),
-            gate::gate,
-        ))
-        .with_state(shared)
 }
 
 impl GitHubSim {
@@ -188,6 +210,7 @@ impl GitHubSim {
             }),
             secret: hex::encode(Sha256::digest(seed.as_bytes())),
             fallback_base: format!("http://{shown}"),
+            https: AtomicBool::new(false),
         });
         let app = router(shared.clone());
         Ok(GitHubSim {
@@ -200,6 +223,13 @@ impl GitHubSim {
     /// API root without trailing slash, e.g. "http://127.0.0.1:41234".
     pub fn base_url(&self) -> String {
         self.shared.fallback_base.clone()
+    }
+
+    /// With `true`, the absolute URLs in answers (assets, storage redirects,
+    /// pagination) say `https://` with the client's `Host`: for serving
+    /// behind a TLS terminator, like GitHub Enterprise behind its proxy.
+    pub fn set_https(&self, https: bool) {
+        self.shared.https.store(https, Ordering::Relaxed);
     }
 
     /// The address the server listens on (loopback when bound to all interfaces).

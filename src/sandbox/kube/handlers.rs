@@ -94,15 +94,20 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
     response
 }
 
-/// Authentication and the every-Nth-request fault.
+/// Authentication (a wrong token always, a missing one when required) and
+/// the every-Nth-request fault.
 fn precheck(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
-    if let Some(auth) = headers.get(header::AUTHORIZATION) {
-        let expected = format!("Bearer {}", shared.token);
-        if auth.as_bytes() != expected.as_bytes() {
-            return Err(ApiError::unauthorized());
-        }
-    }
     let mut state = shared.lock();
+    match headers.get(header::AUTHORIZATION) {
+        Some(auth) => {
+            let expected = format!("Bearer {}", shared.token);
+            if auth.as_bytes() != expected.as_bytes() {
+                return Err(ApiError::unauthorized());
+            }
+        }
+        None if state.require_token => return Err(ApiError::unauthorized()),
+        None => {}
+    }
     state.requests_seen += 1;
     if let Some(n) = state.faults.server_error_every.filter(|n| *n > 0) {
         if state.requests_seen.is_multiple_of(u64::from(n)) {

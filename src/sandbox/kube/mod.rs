@@ -128,6 +128,7 @@ pub(crate) struct State {
     pub fail_version: Option<String>,
     pub uid_counter: u64,
     pub installing: bool,
+    pub require_token: bool,
 }
 
 /// What the server and controllers share.
@@ -182,6 +183,7 @@ impl KubeSim {
             fail_version: config.fail_version.clone(),
             uid_counter: 0,
             installing: false,
+            require_token: false,
         };
         seed::seed(&config, &mut state);
         state.store.compact();
@@ -213,9 +215,15 @@ impl KubeSim {
     }
 
     /// The bearer token the kubeconfig carries (requests without a token are
-    /// also accepted; a wrong one gets 401).
+    /// also accepted unless [`KubeSim::require_token`]; a wrong one gets 401).
     pub fn token(&self) -> &str {
         &self.shared.token
+    }
+
+    /// With `true`, requests without the bearer token are answered 401 too
+    /// (a cluster that authenticates by token only).
+    pub fn require_token(&self, required: bool) {
+        self.shared.lock().require_token = required;
     }
 
     /// Writes a kubeconfig (cluster server = base_url, a token user, context

@@ -318,6 +318,7 @@ async fn ferry_pulls_pushes_and_checks_the_site_through_oci_client() {
         PullerSettings {
             mirrors,
             insecure: vec![upstream.host()],
+            ca_cert: None,
             platforms: Vec::new(),
             jobs: 2,
         },
@@ -341,6 +342,7 @@ async fn ferry_pulls_pushes_and_checks_the_site_through_oci_client() {
         PushSettings {
             site: format!("{}/kyma", site.host()),
             insecure: vec![site.host()],
+            ca_cert: None,
             jobs: 2,
         },
         Arc::new(NoReport),
@@ -364,6 +366,7 @@ async fn ferry_pulls_pushes_and_checks_the_site_through_oci_client() {
     let checker = Site::new(
         &format!("{}/kyma", site.host()),
         &[site.host()],
+        None,
         Arc::new(NoReport),
     )
     .unwrap();

@@ -87,6 +87,7 @@ fn an_archive_keeps_each_releases_images_and_bundles_them_offline_byte_for_byte(
         world,
         registry,
         flags,
+        ..
     } = iw;
     drop(registry);
     let mut offline: Vec<&str> = vec!["--source", "archive"];

@@ -26,12 +26,22 @@ pub struct Registry {
     child: Child,
     host: String,
     dir: PathBuf,
+    tls: bool,
 }
 
 impl Registry {
     /// Starts a registry storing its data under `dir`; with `auth`, only that
     /// user and password may push or pull.
     pub fn start(dir: &Path, auth: Option<(&str, &str)>) -> Registry {
+        Registry::start_with(dir, auth, None)
+    }
+
+    /// Starts a registry serving HTTPS with the certificate and key files `tls`.
+    pub fn start_tls(dir: &Path, tls: (&Path, &Path)) -> Registry {
+        Registry::start_with(dir, None, Some(tls))
+    }
+
+    fn start_with(dir: &Path, auth: Option<(&str, &str)>, tls: Option<(&Path, &Path)>) -> Registry {
         std::fs::create_dir_all(dir).unwrap();
         let htpasswd = auth.map(|(user, pass)| {
             let entry = crate::e2e::util::tool(dir, "htpasswd", &["-Bbn", user, pass]);
@@ -42,7 +52,7 @@ impl Registry {
         for _ in 0..START_ATTEMPTS {
             let port = free_port();
             let config = dir.join("config.yml");
-            std::fs::write(&config, config_yaml(dir, port, htpasswd.as_deref())).unwrap();
+            std::fs::write(&config, config_yaml(dir, port, htpasswd.as_deref(), tls)).unwrap();
             let log = std::fs::File::create(dir.join("registry.log")).unwrap();
             let child = Command::new("docker-registry")
                 .arg("serve")
@@ -58,6 +68,7 @@ impl Registry {
                 child,
                 host: format!("127.0.0.1:{port}"),
                 dir: dir.to_path_buf(),
+                tls: tls.is_some(),
             };
             if registry.wait_until_up() {
                 return registry;
@@ -98,16 +109,19 @@ impl Registry {
             .collect()
     }
 
-    /// Waits until `GET /v2/` answers 200 or 401; false if the process died
-    /// (its port was taken) or the wait ran out.
+    /// Waits until `GET /v2/` answers 200 or 401 (400 from a TLS registry:
+    /// that is how it answers plain HTTP); false if the process died (its
+    /// port was taken) or the wait ran out.
     fn wait_until_up(&mut self) -> bool {
         let deadline = Instant::now() + START_TIMEOUT;
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return false;
             }
-            if matches!(self.status("/v2/"), Some(200 | 401)) {
-                return true;
+            match self.status("/v2/") {
+                Some(200 | 401) => return true,
+                Some(400) if self.tls => return true,
+                _ => {}
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -129,12 +143,24 @@ fn free_port() -> u16 {
 }
 
 /// The registry's configuration: filesystem storage under `dir`, deletes
-/// allowed, optional htpasswd auth.
-fn config_yaml(dir: &Path, port: u16, htpasswd: Option<&Path>) -> String {
+/// allowed, optional TLS (certificate and key files), optional htpasswd auth.
+fn config_yaml(
+    dir: &Path,
+    port: u16,
+    htpasswd: Option<&Path>,
+    tls: Option<(&Path, &Path)>,
+) -> String {
     let mut config = format!(
         "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
         dir.join("storage").display()
     );
+    if let Some((cert, key)) = tls {
+        config.push_str(&format!(
+            "  tls:\n    certificate: {}\n    key: {}\n",
+            cert.display(),
+            key.display()
+        ));
+    }
     if let Some(path) = htpasswd {
         config.push_str(&format!(
             "auth:\n  htpasswd:\n    realm: ferry-test\n    path: {}\n",
