@@ -4,29 +4,36 @@
 //! are a valid gzip stream that `gunzip`, `tar xzf` and `MultiGzDecoder`
 //! read as one.
 //!
-//! A member depends only on its piece and the level (fixed header: no name,
-//! mtime 0, OS "unknown"), never on the thread count or timing, so the same
-//! input gives the same bytes everywhere. How the stream is cut into pieces
-//! is the caller's decision.
+//! A member depends only on its piece and the level (one fixed [`HEADER`]:
+//! no flags, no name, mtime 0, no XFL hint, OS "unknown"), never on the
+//! thread count or timing, so the same input gives the same bytes
+//! everywhere. How the stream is cut into pieces is the caller's decision.
 
-use flate2::{Compression, GzBuilder};
+use flate2::write::DeflateEncoder;
+use flate2::{Compression, Crc};
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
-/// gzip's "unknown" operating system byte, for the same header everywhere.
-const GZIP_OS_UNKNOWN: u8 = 255;
+/// The header of every gzip member ferry writes, whatever the level: magic,
+/// CM deflate, FLG 0, MTIME 0, XFL 0, OS 255 ("unknown"). The reader
+/// accepts no other.
+pub(crate) const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
 
-/// Compresses `data` into one self-contained gzip member.
+/// Compresses `data` into one self-contained gzip member: [`HEADER`], the
+/// raw deflate data, CRC32 and length.
 pub(crate) fn compress_member(data: &[u8], level: u32) -> io::Result<Vec<u8>> {
-    let capacity = data.len() / 3 + 64;
-    let mut encoder = GzBuilder::new()
-        .mtime(0)
-        .operating_system(GZIP_OS_UNKNOWN)
-        .write(Vec::with_capacity(capacity), Compression::new(level));
+    let mut out = Vec::with_capacity(data.len() / 3 + 64);
+    out.extend_from_slice(&HEADER);
+    let mut encoder = DeflateEncoder::new(out, Compression::new(level));
     encoder.write_all(data)?;
-    encoder.finish()
+    let mut out = encoder.finish()?;
+    let mut crc = Crc::new();
+    crc.update(data);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&crc.amount().to_le_bytes());
+    Ok(out)
 }
 
 /// One compression job: its sequence number and the piece.

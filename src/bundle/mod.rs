@@ -6,6 +6,7 @@
 
 pub(crate) mod atomic;
 pub mod freshness;
+mod gunzip;
 pub(crate) mod gzip;
 pub(crate) mod hashing;
 pub mod keyring;
@@ -23,7 +24,8 @@ pub mod writer;
 
 pub use members::{MemberStore, StoredMembers};
 pub use reader::{
-    read_payload_file, read_unverified, verify_and_extract, verify_bundle, VerifiedBundle,
+    inspect_bundle, read_payload_file, read_unverified, verify_and_extract, verify_bundle,
+    InspectedBundle, VerifiedBundle,
 };
 pub use sign::{KeyFiles, PublicKey, SecretKey, SignError, SignatureInfo};
 pub use verify_error::VerifyError;

@@ -1,10 +1,12 @@
 //! Which paths may appear in a bundle: relative, `/`-separated plain names,
-//! and never one of the bundle's own metadata entries. The writer refuses to
+//! never one of the bundle's own metadata entries, and no two that a
+//! case-insensitive or normalising filesystem would take for one. The writer refuses to
 //! pack such a manifest and the reader refuses to trust one; what to do with
 //! a rejected path is theirs to decide.
 
 use super::manifest::{Manifest, MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME, SUMS_SIGNATURE_NAME};
-use std::collections::HashSet;
+use std::collections::HashMap;
+use unicode_normalization::UnicodeNormalization as _;
 
 /// True when `path` is a safe relative bundle path: not empty, not absolute,
 /// no backslash or control character, and every `/`-separated component a
@@ -36,17 +38,41 @@ pub(crate) enum PathProblem {
     Unsafe(String),
     /// A path listed twice.
     Duplicate(String),
+    /// Two paths equal after case folding and NFC normalisation: the first
+    /// listed, then the second.
+    Collision(String, String),
 }
 
-/// Checks every payload path of `manifest` is safe, not reserved and unique.
+/// `path` as a case-insensitive, normalising filesystem sees it: NFC,
+/// lower case, NFC again (lower-casing can denormalise).
+pub(crate) fn folded(path: &str) -> String {
+    let lower = path.nfc().collect::<String>().to_lowercase();
+    lower.nfc().collect()
+}
+
+/// Checks every payload path of `manifest` is safe, not reserved and
+/// unique, also after case folding and Unicode normalisation.
 pub(crate) fn check_manifest_paths(manifest: &Manifest) -> Result<(), PathProblem> {
-    let mut seen = HashSet::new();
+    let mut seen: HashMap<String, &str> = HashMap::new();
     for file in manifest.files() {
-        if !is_safe_path(&file.path) || is_reserved(&file.path) {
+        let key = folded(&file.path);
+        let reserved = is_reserved(&file.path)
+            || [
+                MANIFEST_NAME,
+                SIGNATURE_NAME,
+                SUMS_NAME,
+                SUMS_SIGNATURE_NAME,
+            ]
+            .iter()
+            .any(|name| folded(name) == key);
+        if !is_safe_path(&file.path) || reserved {
             return Err(PathProblem::Unsafe(file.path.clone()));
         }
-        if !seen.insert(file.path.as_str()) {
-            return Err(PathProblem::Duplicate(file.path.clone()));
+        if let Some(first) = seen.insert(key, &file.path) {
+            if first == file.path {
+                return Err(PathProblem::Duplicate(file.path.clone()));
+            }
+            return Err(PathProblem::Collision(first.to_string(), file.path.clone()));
         }
     }
     Ok(())
@@ -63,6 +89,14 @@ mod tests {
         ));
         assert!(is_safe_path("a"));
         assert!(is_safe_path("a..b/.hidden"));
+    }
+
+    #[test]
+    fn folding_joins_case_and_normalisation_variants() {
+        // "é" precomposed (NFC) and as e + combining acute (NFD).
+        assert_eq!(folded("hops/caf\u{e9}.md"), folded("hops/cafe\u{301}.md"));
+        assert_eq!(folded("Hops/A.yaml"), folded("hops/a.yaml"));
+        assert_ne!(folded("hops/a.yaml"), folded("hops/b.yaml"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::manifest::{
     FileEntry, Manifest, MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME, SUMS_SIGNATURE_NAME,
 };
 use super::paths::{check_manifest_paths, is_reserved, PathProblem};
-use super::scan::{self, Entry, Kind, Meter, Stream, ENTRY_OVERHEAD, SLACK};
+use super::scan::{self, Item, Kind, Meter, Stream, ENTRY_OVERHEAD, SLACK};
 use super::sign::{self, PublicKey, SignError, SignatureInfo};
 use super::verify_error::VerifyError;
 use super::writer::{sums_trusted_comment, trusted_comment};
@@ -44,6 +44,23 @@ pub struct VerifiedBundle {
     pub signer: SignatureInfo,
     /// Total payload bytes read and verified.
     pub payload_bytes: u64,
+    /// Lower-case hex SHA-256 of the bundle file (what `sha256sum` prints),
+    /// hashed during the one pass.
+    pub sha256: String,
+}
+
+/// A bundle's manifest and signature as `ferry inspect` shows them, read
+/// with the rest of the file (gzip checked, payload not hashed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectedBundle {
+    /// The manifest (signed by the trusted key when one was given).
+    pub manifest: Manifest,
+    /// The signer, when the bundle carries a readable signature.
+    pub signer: Option<SignatureInfo>,
+    /// True when the signature was checked against a trusted key.
+    pub verified: bool,
+    /// Lower-case hex SHA-256 of the bundle file.
+    pub sha256: String,
 }
 
 /// Verifies the bundle at `path` against the trusted `key`, reading it once.
@@ -98,7 +115,7 @@ pub fn read_signed_manifest(
 ) -> Result<(Manifest, SignatureInfo), VerifyError> {
     let mut bundle = scan::open(path, HEAD_LIMIT)?;
     let meter = &*bundle.meter;
-    let mut entries = entries(&mut bundle.archive, meter)?;
+    let mut entries = scan::entries(&mut bundle.archive, meter)?;
     let (json, _, signer) = read_signed_head(&mut entries, meter, key)?;
     let manifest = Manifest::from_json(&json)?;
     check_comment(&manifest, &signer)?;
@@ -115,6 +132,45 @@ fn check_comment(manifest: &Manifest, signer: &SignatureInfo) -> Result<(), Veri
         });
     }
     Ok(())
+}
+
+/// Reads the manifest (its signature checked when `key` is given), then the
+/// rest of the file to its end, so every gzip member and the end of the
+/// archive are checked and the file's SHA-256 is known; payload files are
+/// not hashed (that is `verify`'s work).
+pub fn inspect_bundle(
+    path: &Path,
+    key: Option<&PublicKey>,
+) -> Result<InspectedBundle, VerifyError> {
+    let mut bundle = scan::open(path, HEAD_LIMIT)?;
+    let meter = std::rc::Rc::clone(&bundle.meter);
+    let (manifest, signer) = {
+        let mut entries = scan::entries(&mut bundle.archive, &meter)?;
+        let (json, signer) = match key {
+            Some(key) => {
+                let (json, _, signer) = read_signed_head(&mut entries, &meter, key)?;
+                (json, Some(signer))
+            }
+            None => {
+                let json = read_manifest_entry(&mut entries, &meter)?;
+                let signer = read_signature_entry(&mut entries, &meter)?
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .and_then(|text| sign::describe_signature(&text).ok());
+                (json, signer)
+            }
+        };
+        let manifest = Manifest::from_json(&json)?;
+        meter.set_limit(budget(&manifest, json.len() as u64 + SIGNATURE_CAP));
+        scan::skip_rest(&mut entries, &meter)?;
+        (manifest, signer)
+    };
+    let sha256 = scan::drain(bundle)?;
+    Ok(InspectedBundle {
+        manifest,
+        signer,
+        verified: key.is_some(),
+        sha256,
+    })
 }
 
 /// The first two entries, manifest and signature, with the signature
@@ -136,7 +192,7 @@ fn read_signed_head(
 pub fn read_unverified(path: &Path) -> Result<(Manifest, Option<SignatureInfo>), VerifyError> {
     let mut bundle = scan::open(path, HEAD_LIMIT)?;
     let meter = &*bundle.meter;
-    let mut entries = entries(&mut bundle.archive, meter)?;
+    let mut entries = scan::entries(&mut bundle.archive, meter)?;
     let json = read_manifest_entry(&mut entries, meter)?;
     let signature = read_signature_entry(&mut entries, meter)?
         .and_then(|bytes| String::from_utf8(bytes).ok())
@@ -150,7 +206,7 @@ pub fn read_unverified(path: &Path) -> Result<(Manifest, Option<SignatureInfo>),
 pub fn read_payload_file(path: &Path, entry: &str) -> Result<Vec<u8>, VerifyError> {
     let mut bundle = scan::open(path, HEAD_LIMIT)?;
     let meter = &*bundle.meter;
-    let mut entries = entries(&mut bundle.archive, meter)?;
+    let mut entries = scan::entries(&mut bundle.archive, meter)?;
     let json = read_manifest_entry(&mut entries, meter)?;
     let manifest = Manifest::from_json(&json)?;
     let expected = manifest
@@ -166,7 +222,7 @@ pub fn read_payload_file(path: &Path, entry: &str) -> Result<Vec<u8>, VerifyErro
     }
     meter.set_limit(budget(&manifest, json.len() as u64 + SIGNATURE_CAP));
     while let Some(mut found) = scan::next_entry(&mut entries, meter)? {
-        if found.path_bytes().as_ref() != entry.as_bytes() {
+        if found.path != entry.as_bytes() {
             continue;
         }
         if let Kind::Other(kind) = scan::kind(&found) {
@@ -177,7 +233,7 @@ pub fn read_payload_file(path: &Path, entry: &str) -> Result<Vec<u8>, VerifyErro
         }
         let mut data = Vec::new();
         scan::stream_checked(
-            &mut found,
+            &mut found.entry,
             expected,
             Some(&mut data as &mut dyn std::io::Write),
             path,
@@ -199,13 +255,14 @@ fn verify_into(
     let mut bundle = scan::open(path, HEAD_LIMIT)?;
     let meter = std::rc::Rc::clone(&bundle.meter);
     let verified = {
-        let mut entries = entries(&mut bundle.archive, &meter)?;
+        let mut entries = scan::entries(&mut bundle.archive, &meter)?;
         let (json, signature, signer) = read_signed_head(&mut entries, &meter, key)?;
         let manifest = Manifest::from_json(&json)?;
         check_comment(&manifest, &signer)?;
         check_manifest_paths(&manifest).map_err(|problem| match problem {
             PathProblem::Unsafe(path) => VerifyError::UnsafePath { path },
             PathProblem::Duplicate(path) => VerifyError::DuplicateEntry { path },
+            PathProblem::Collision(first, second) => VerifyError::PathCollision { first, second },
         })?;
         meter.set_limit(budget(
             &manifest,
@@ -219,14 +276,16 @@ fn verify_into(
             write_new(dir, SUMS_SIGNATURE_NAME, &sums_signature)?;
         }
         let payload_bytes = check_payload(&mut entries, &manifest, &meter, out_dir)?;
-        VerifiedBundle {
-            manifest,
-            signer,
-            payload_bytes,
-        }
+        (manifest, signer, payload_bytes)
     };
-    scan::drain(bundle)?;
-    Ok(verified)
+    let (manifest, signer, payload_bytes) = verified;
+    let sha256 = scan::drain(bundle)?;
+    Ok(VerifiedBundle {
+        manifest,
+        signer,
+        payload_bytes,
+        sha256,
+    })
 }
 
 /// Checks every entry after the signature, then that none is missing.
@@ -249,7 +308,7 @@ fn check_payload(
             }
             Kind::Other(kind) => {
                 return Err(VerifyError::NotRegularFile {
-                    path: String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+                    path: String::from_utf8_lossy(&entry.path).into_owned(),
                     kind: kind.to_string(),
                 })
             }
@@ -263,7 +322,7 @@ fn check_payload(
             .ok_or_else(|| VerifyError::UnexpectedFile { path: path.clone() })?;
         match out_dir {
             Some(dir) => extract(&mut entry, file, dir, meter)?,
-            None => scan::stream_checked(&mut entry, file, None, Path::new(&path), meter)?,
+            None => scan::stream_checked(&mut entry.entry, file, None, Path::new(&path), meter)?,
         }
         payload_bytes += file.size;
     }
@@ -292,10 +351,10 @@ fn read_sums(
     let expected = manifest.sha256sums();
     let sums = match scan::next_entry(entries, meter)? {
         Some(mut entry) if is_file_named(&entry, SUMS_NAME) => {
-            if entry.size() != expected.len() as u64 {
+            if entry.entry.size() != expected.len() as u64 {
                 return Err(VerifyError::SumsMismatch);
             }
-            scan::read_small(&mut entry, expected.len() as u64, meter)?
+            scan::read_small(&mut entry.entry, expected.len() as u64, meter)?
         }
         _ => {
             return Err(VerifyError::MissingFiles {
@@ -308,7 +367,7 @@ fn read_sums(
     }
     let signature = match scan::next_entry(entries, meter)? {
         Some(mut entry) if is_file_named(&entry, SUMS_SIGNATURE_NAME) => {
-            scan::read_small(&mut entry, SIGNATURE_CAP, meter)?
+            scan::read_small(&mut entry.entry, SIGNATURE_CAP, meter)?
         }
         _ => return Err(VerifyError::MissingSumsSignature),
     };
@@ -325,7 +384,7 @@ fn read_sums(
 
 /// Streams one verified entry into a new file under `dir`.
 fn extract(
-    entry: &mut Entry<'_>,
+    item: &mut Item<'_>,
     file: &FileEntry,
     dir: &Path,
     meter: &Meter,
@@ -333,7 +392,7 @@ fn extract(
     let target = dir.join(&file.path);
     let mut out = create_new(&target)?;
     scan::stream_checked(
-        entry,
+        &mut item.entry,
         file,
         Some(&mut out as &mut dyn std::io::Write),
         &target,
@@ -362,29 +421,22 @@ fn write_new(dir: &Path, name: &str, data: &[u8]) -> Result<(), VerifyError> {
     })
 }
 
-fn entries<'a>(
-    archive: &'a mut tar::Archive<Stream>,
-    meter: &Meter,
-) -> Result<tar::Entries<'a, Stream>, VerifyError> {
-    archive
-        .entries()
-        .map_err(|err| scan::stream_error(meter, err))
-}
-
 /// The first entry, which must be a regular `manifest.json` within its cap.
 fn read_manifest_entry(
     entries: &mut tar::Entries<'_, Stream>,
     meter: &Meter,
 ) -> Result<Vec<u8>, VerifyError> {
     let mut entry = match scan::next_entry(entries, meter) {
-        // Not even one readable tar header in a gzip stream.
-        Err(VerifyError::Corrupt(_)) | Ok(None) => return Err(VerifyError::NotABundle),
+        // Not even one readable tar header in a gzip stream, or no gzip at all.
+        Err(VerifyError::Corrupt(_))
+        | Err(VerifyError::NotAGzipMember { offset: 0 })
+        | Ok(None) => return Err(VerifyError::NotABundle),
         other => other?.ok_or(VerifyError::NotABundle)?,
     };
     if !is_file_named(&entry, MANIFEST_NAME) {
         return Err(VerifyError::NotABundle);
     }
-    scan::read_small(&mut entry, MANIFEST_CAP, meter)
+    scan::read_small(&mut entry.entry, MANIFEST_CAP, meter)
 }
 
 /// The second entry when it is the signature; None otherwise.
@@ -394,14 +446,14 @@ fn read_signature_entry(
 ) -> Result<Option<Vec<u8>>, VerifyError> {
     match scan::next_entry(entries, meter)? {
         Some(mut entry) if is_file_named(&entry, SIGNATURE_NAME) => {
-            scan::read_small(&mut entry, SIGNATURE_CAP, meter).map(Some)
+            scan::read_small(&mut entry.entry, SIGNATURE_CAP, meter).map(Some)
         }
         _ => Ok(None),
     }
 }
 
-fn is_file_named(entry: &Entry<'_>, name: &str) -> bool {
-    matches!(scan::kind(entry), Kind::File) && entry.path_bytes().as_ref() == name.as_bytes()
+fn is_file_named(item: &Item<'_>, name: &str) -> bool {
+    matches!(scan::kind(item), Kind::File) && item.path == name.as_bytes()
 }
 
 /// Decompressed bytes a bundle with this manifest may hold: the metadata

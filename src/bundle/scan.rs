@@ -1,18 +1,20 @@
 //! Low-level, distrustful reading of a bundle archive: opening the gzip'd
-//! tar behind a decompressed-bytes meter, walking entries, classifying them,
-//! and reading or streaming their data with size caps and hashing.
+//! tar (through the strict [`Gunzip`]) behind a decompressed-bytes meter,
+//! walking raw tar headers (GNU long names checked here, PAX and long link
+//! headers refused), classifying entries, and reading or streaming their
+//! data with size caps and hashing.
 //!
 //! These helpers never decide whether a bundle is acceptable as a whole;
 //! `reader` applies the rules in order.
 
+use super::gunzip::{Gunzip, GzipProblem, Problem};
 use super::hashing::Hashing;
 use super::manifest::FileEntry;
 use super::paths::is_safe_path;
 use super::verify_error::VerifyError;
-use flate2::read::MultiGzDecoder;
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::rc::Rc;
 
@@ -22,14 +24,20 @@ pub(crate) const ENTRY_OVERHEAD: u64 = 1536;
 const TAR_BLOCK: u64 = 512;
 /// Slack for the end-of-archive marker, record padding and a few directories.
 pub(crate) const SLACK: u64 = 1024 * 1024;
+/// Longest GNU long name accepted, NUL included (Linux's `PATH_MAX`).
+pub(crate) const LONG_NAME_CAP: u64 = 4096;
+/// The name field of a tar header: a longer path needs a GNU long name.
+const NAME_FIELD: usize = 100;
 
 /// Counts decompressed bytes against a limit that can be raised as the
 /// manifest becomes known.
+/// It also holds the slot where the gzip layer leaves what it found wrong.
 #[derive(Debug, Default)]
 pub(crate) struct Meter {
     read: Cell<u64>,
     limit: Cell<u64>,
     exceeded: Cell<bool>,
+    gzip: Problem,
 }
 
 impl Meter {
@@ -64,7 +72,7 @@ impl<R: Read> Read for Limited<R> {
 }
 
 /// The decompressed stream of a bundle file.
-pub(crate) type Stream = Limited<MultiGzDecoder<BufReader<File>>>;
+pub(crate) type Stream = Limited<Gunzip<File>>;
 /// One archive entry.
 pub(crate) type Entry<'a> = tar::Entry<'a, Stream>;
 
@@ -95,7 +103,7 @@ pub(crate) fn open(path: &Path, limit: u64) -> Result<Bundle, VerifyError> {
     let meter = Rc::new(Meter::default());
     meter.set_limit(limit);
     let stream = Limited {
-        inner: MultiGzDecoder::new(BufReader::new(file)),
+        inner: Gunzip::new(file, Rc::clone(&meter.gzip)),
         meter: Rc::clone(&meter),
     };
     Ok(Bundle {
@@ -106,6 +114,9 @@ pub(crate) fn open(path: &Path, limit: u64) -> Result<Bundle, VerifyError> {
 
 /// Turns an error from the decompressed stream into a verdict.
 pub(crate) fn stream_error(meter: &Meter, err: io::Error) -> VerifyError {
+    if let Some(problem) = meter.gzip.borrow().clone() {
+        return gzip_error(problem);
+    }
     if meter.exceeded.get() {
         return VerifyError::TooLarge {
             limit: meter.limit.get(),
@@ -121,15 +132,138 @@ pub(crate) fn stream_error(meter: &Meter, err: io::Error) -> VerifyError {
     VerifyError::Corrupt(err)
 }
 
+/// What the gzip layer found, as a verdict.
+fn gzip_error(problem: GzipProblem) -> VerifyError {
+    match problem {
+        GzipProblem::Header {
+            offset,
+            found,
+            expected,
+        } => VerifyError::GzipHeader {
+            offset,
+            found,
+            expected,
+        },
+        GzipProblem::NotAMember { offset } => VerifyError::NotAGzipMember { offset },
+        GzipProblem::Deflate { member } => VerifyError::GzipDamaged { offset: member },
+        GzipProblem::Crc { offset } => VerifyError::GzipTrailer {
+            offset,
+            field: "CRC32",
+        },
+        GzipProblem::Size { offset } => VerifyError::GzipTrailer {
+            offset,
+            field: "ISIZE",
+        },
+        GzipProblem::Truncated { .. } => VerifyError::Truncated,
+    }
+}
+
+/// One entry with its full path: the header's name, or the GNU long name
+/// that came before the header.
+pub(crate) struct Item<'a> {
+    /// The entry, positioned at its data.
+    pub(crate) entry: Entry<'a>,
+    /// The full path bytes.
+    pub(crate) path: Vec<u8>,
+}
+
+/// The raw tar entries of `archive` (extension headers not interpreted:
+/// [`next_entry`] does that, strictly).
+pub(crate) fn entries<'a>(
+    archive: &'a mut tar::Archive<Stream>,
+    meter: &Meter,
+) -> Result<tar::Entries<'a, Stream>, VerifyError> {
+    archive
+        .entries()
+        .map(|entries| entries.raw(true))
+        .map_err(|err| stream_error(meter, err))
+}
+
 /// The next entry, or None at the end of the archive.
+///
+/// A GNU long name (`L`) is accepted only the way ferry writes it: one, at
+/// most [`LONG_NAME_CAP`] bytes, NUL-terminated, for a path that does not fit
+/// the header, directly before an entry whose header name is its start (so
+/// no tool sees another name). PAX headers (`x`, `g`) and GNU long link
+/// names (`K`) are refused: ferry never writes them and they can rename or
+/// resize the entry after them for other readers.
 pub(crate) fn next_entry<'a>(
     entries: &mut tar::Entries<'a, Stream>,
     meter: &Meter,
-) -> Result<Option<Entry<'a>>, VerifyError> {
-    entries
-        .next()
-        .transpose()
-        .map_err(|err| stream_error(meter, err))
+) -> Result<Option<Item<'a>>, VerifyError> {
+    let mut long: Option<(Vec<u8>, u64)> = None;
+    loop {
+        let next = entries
+            .next()
+            .transpose()
+            .map_err(|err| stream_error(meter, err))?;
+        let Some(mut entry) = next else {
+            return match long {
+                Some((_, offset)) => Err(VerifyError::UnsupportedHeader {
+                    offset,
+                    name: String::new(),
+                    kind: "GNU long name with no entry after it",
+                }),
+                None => Ok(None),
+            };
+        };
+        let offset = entry.raw_header_position();
+        let header_name = String::from_utf8_lossy(&entry.header().path_bytes()).into_owned();
+        let refuse = |kind| {
+            Err(VerifyError::UnsupportedHeader {
+                offset,
+                name: header_name.clone(),
+                kind,
+            })
+        };
+        match entry.header().entry_type() {
+            tar::EntryType::GNULongName => {
+                if long.is_some() {
+                    return refuse("second GNU long name for one entry");
+                }
+                if entry.size() > LONG_NAME_CAP {
+                    return refuse("GNU long name longer than 4096 bytes");
+                }
+                let data = read_small(&mut entry, LONG_NAME_CAP, meter)?;
+                match data.split_last() {
+                    Some((0, name)) if name.len() >= NAME_FIELD && !name.contains(&0) => {
+                        long = Some((name.to_vec(), offset));
+                    }
+                    _ => return refuse(
+                        "GNU long name that is not one NUL-terminated path too long for the header",
+                    ),
+                }
+            }
+            tar::EntryType::GNULongLink => return refuse("GNU long link name"),
+            tar::EntryType::XHeader => return refuse("PAX extended header"),
+            tar::EntryType::XGlobalHeader => return refuse("PAX global header"),
+            _ => {
+                let short = entry.header().path_bytes().into_owned();
+                let path = match long {
+                    None => short,
+                    Some((name, _)) if !short.is_empty() && name.starts_with(&short) => name,
+                    Some((name, at)) => {
+                        return Err(VerifyError::LongNameMismatch {
+                            offset: at,
+                            long: String::from_utf8_lossy(&name).into_owned(),
+                            short: String::from_utf8_lossy(&short).into_owned(),
+                        })
+                    }
+                };
+                return Ok(Some(Item { entry, path }));
+            }
+        }
+    }
+}
+
+/// Reads through the entries left, without hashing them (the payload is
+/// not checked), so [`drain`] can account for the rest of the file.
+pub(crate) fn skip_rest(
+    entries: &mut tar::Entries<'_, Stream>,
+    meter: &Meter,
+) -> Result<(), VerifyError> {
+    while next_entry(entries, meter)?.is_some() {}
+    Ok(())
 }
 
 /// Reads the rest of the stream after the tar entries ended, so gzip checks
@@ -138,8 +272,10 @@ pub(crate) fn next_entry<'a>(
 /// The entry iterator stops at the first zero block; what follows must be
 /// the rest of the end-of-archive marker (at least one more zero block) and
 /// zero padding only. Anything else, such as a second archive appended for
-/// `tar -i` to find, is refused.
-pub(crate) fn drain(bundle: Bundle) -> Result<(), VerifyError> {
+/// `tar -i` to find, is refused; so is anything after the last gzip member.
+/// Returns the SHA-256 of the whole bundle file, every byte of which has
+/// now been read once.
+pub(crate) fn drain(bundle: Bundle) -> Result<String, VerifyError> {
     let meter = Rc::clone(&bundle.meter);
     let mut stream = bundle.archive.into_inner();
     let mut buf = vec![0u8; 64 * 1024];
@@ -159,7 +295,9 @@ pub(crate) fn drain(bundle: Bundle) -> Result<(), VerifyError> {
     if zeros < TAR_BLOCK {
         return Err(VerifyError::Truncated);
     }
-    Ok(())
+    // The gzip reader hands back end of file only after the last member's
+    // trailer checked out and nothing followed it.
+    stream.inner.file_sha256().ok_or(VerifyError::Truncated)
 }
 
 /// What an entry is, as far as the rules care.
@@ -173,8 +311,8 @@ pub(crate) enum Kind {
 }
 
 /// Classifies an entry by its type flag.
-pub(crate) fn kind(entry: &Entry<'_>) -> Kind {
-    let entry_type = entry.header().entry_type();
+pub(crate) fn kind(item: &Item<'_>) -> Kind {
+    let entry_type = item.entry.header().entry_type();
     match entry_type {
         tar::EntryType::Regular => Kind::File,
         tar::EntryType::Directory => Kind::Dir,
@@ -192,13 +330,13 @@ pub(crate) fn kind(entry: &Entry<'_>) -> Kind {
 
 /// The entry's full path (long names resolved), which must be UTF-8 and safe.
 /// A directory's trailing `/` is dropped.
-pub(crate) fn safe_path(entry: &Entry<'_>, is_dir: bool) -> Result<String, VerifyError> {
-    let bytes = entry.path_bytes();
-    let text = String::from_utf8_lossy(&bytes);
+pub(crate) fn safe_path(item: &Item<'_>, is_dir: bool) -> Result<String, VerifyError> {
+    let bytes = &item.path;
+    let text = String::from_utf8_lossy(bytes);
     let unsafe_path = || VerifyError::UnsafePath {
         path: text.to_string(),
     };
-    let path = std::str::from_utf8(&bytes).map_err(|_| unsafe_path())?;
+    let path = std::str::from_utf8(bytes).map_err(|_| unsafe_path())?;
     let path = match path.strip_suffix('/') {
         Some(stripped) if is_dir => stripped,
         _ => path,

@@ -260,8 +260,27 @@ fn describe(sig_box: &minisign::SignatureBox) -> Result<SignatureInfo, SignError
     })
 }
 
+/// Bytes of a minisign signature line (algorithm, key number, signature)
+/// and of its global signature line, once base64-decoded.
+const SIGNATURE_LINE_BYTES: usize = 2 + 8 + 64;
+const GLOBAL_SIGNATURE_BYTES: usize = 64;
+
 fn parse_signature(signature: &str) -> Result<minisign::SignatureBox, SignError> {
-    minisign::SignatureBox::from_string(signature).map_err(SignError::MalformedSignature)
+    let sig_box =
+        minisign::SignatureBox::from_string(signature).map_err(SignError::MalformedSignature)?;
+    // The minisign crate indexes a short global signature out of bounds
+    // when verifying (a panic, not an error): check both lines' lengths.
+    let decoded_len = |line: Option<&str>| {
+        line.and_then(|line| BASE64.decode(line.trim()).ok())
+            .map(|bytes| bytes.len())
+    };
+    let lines: Vec<&str> = signature.lines().collect();
+    let sig = decoded_len(lines.get(1).copied());
+    let global = decoded_len(lines.get(3).copied());
+    if sig != Some(SIGNATURE_LINE_BYTES) || global != Some(GLOBAL_SIGNATURE_BYTES) {
+        return Err(SignError::MalformedSignatureLines);
+    }
+    Ok(sig_box)
 }
 
 /// Formats a key number the way minisign prints key ids (hex, no zero padding).

@@ -59,6 +59,9 @@ pub enum SignError {
     /// The signature text is not a minisign signature.
     #[error("the signature is not a valid minisign signature; re-download the bundle")]
     MalformedSignature(#[source] minisign::PError),
+    /// A signature line or global signature line of the wrong length.
+    #[error("the signature is not a valid minisign signature (a signature line has the wrong length); re-download the bundle")]
+    MalformedSignatureLines,
     /// The signature uses the legacy non-prehashed algorithm.
     #[error("the signature uses minisign's legacy algorithm, which ferry does not accept; ask the author to re-sign")]
     LegacySignature,

@@ -111,6 +111,64 @@ pub enum VerifyError {
     /// Data after the tar end-of-archive marker: unsigned content `tar -i` would extract.
     #[error("the bundle holds data after the end of its tar archive, which no signature covers (tar -i would extract it); do not use this bundle")]
     TrailingData,
+    /// A gzip member header byte other than the one ferry writes.
+    #[error("byte {offset} of the bundle is {found:#04x} where every gzip member header ferry writes has {expected:#04x}: the bundle was altered or not written by ferry; re-download the bundle")]
+    GzipHeader {
+        /// Offset of the byte in the bundle file.
+        offset: u64,
+        /// The byte found.
+        found: u8,
+        /// The byte ferry writes.
+        expected: u8,
+    },
+    /// Bytes where a gzip member should start that do not start one.
+    #[error("the bundle holds bytes at offset {offset} that do not start a gzip member: data appended after the last member, or a damaged member, which no signature covers; do not use this bundle")]
+    NotAGzipMember {
+        /// Offset in the bundle file.
+        offset: u64,
+    },
+    /// A member's deflate data does not decode.
+    #[error("the compressed data of the gzip member at offset {offset} of the bundle is damaged; re-download the bundle")]
+    GzipDamaged {
+        /// Offset of the member's header in the bundle file.
+        offset: u64,
+    },
+    /// A member's trailer disagrees with its content.
+    #[error("the gzip trailer's {field} at offset {offset} of the bundle does not match the member's content: the bundle was altered or damaged; re-download the bundle")]
+    GzipTrailer {
+        /// Offset of the field in the bundle file.
+        offset: u64,
+        /// `CRC32` or `ISIZE`.
+        field: &'static str,
+    },
+    /// A tar header kind ferry never writes (PAX, GNU long link, a stray long name).
+    #[error("the tar header at decompressed offset {offset} (named {name:?}) is a {kind}, which ferry never writes and which can rename or resize an entry for other tools; do not use this bundle")]
+    UnsupportedHeader {
+        /// Offset of the header in the decompressed tar stream.
+        offset: u64,
+        /// The header's own name field.
+        name: String,
+        /// What it is.
+        kind: &'static str,
+    },
+    /// A GNU long name that does not start with the name in its entry's header.
+    #[error("the GNU long name {long:?} at decompressed offset {offset} renames the entry whose header says {short:?} (ferry writes the long name's start there); do not use this bundle")]
+    LongNameMismatch {
+        /// Offset of the long name header in the decompressed tar stream.
+        offset: u64,
+        /// The long name.
+        long: String,
+        /// The name in the entry's header.
+        short: String,
+    },
+    /// Two paths that are one on a case-insensitive or normalising filesystem.
+    #[error("bundle paths {first:?} and {second:?} differ only in letter case or Unicode normalisation, so on a case-insensitive or normalising filesystem one would overwrite the other; do not use this bundle")]
+    PathCollision {
+        /// The path listed first.
+        first: String,
+        /// The path that collides with it.
+        second: String,
+    },
     /// The gzip or tar stream ends early.
     #[error("the bundle is truncated; re-download it")]
     Truncated,

@@ -60,6 +60,14 @@ pub enum BundleError {
         /// The path.
         path: String,
     },
+    /// Two paths that are one on a case-insensitive or normalising filesystem.
+    #[error("{first} and {second} differ only in letter case or Unicode normalisation; rename one, since on a case-insensitive filesystem one would overwrite the other")]
+    PathCollision {
+        /// The path listed first.
+        first: String,
+        /// The path that collides with it.
+        second: String,
+    },
     /// A payload file the manifest does not list.
     #[error("payload file {path} is not in the manifest; add it to the manifest or drop it")]
     UnknownPayload {
@@ -253,6 +261,7 @@ fn match_payload<'a>(
     check_manifest_paths(manifest).map_err(|problem| match problem {
         PathProblem::Unsafe(path) => BundleError::UnsafePath { path },
         PathProblem::Duplicate(path) => BundleError::DuplicatePath { path },
+        PathProblem::Collision(first, second) => BundleError::PathCollision { first, second },
     })?;
     let entries: BTreeMap<&str, &FileEntry> =
         manifest.files().map(|f| (f.path.as_str(), f)).collect();

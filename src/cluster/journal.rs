@@ -143,13 +143,7 @@ impl Journal {
             .and_then(|cm| cm.data.as_ref())
             .and_then(|data| data.get(JOURNAL_KEY));
         let state = match text {
-            Some(text) => {
-                serde_json::from_str(text).map_err(|source| StateError::JournalCorrupt {
-                    namespace: self.namespace.clone(),
-                    name: JOURNAL_NAME.to_string(),
-                    source,
-                })?
-            }
+            Some(text) => decode(text, &self.namespace)?,
             None => JournalState::default(),
         };
         Ok((stored, state))
@@ -208,3 +202,14 @@ impl Journal {
 #[cfg(test)]
 #[path = "journal_tests.rs"]
 mod tests;
+
+/// Decodes the journal text stored in the ConfigMap of `namespace`: JSON,
+/// which the cluster's users can edit, so anything not a journal (nesting
+/// past serde_json's recursion limit included) is a clear error.
+pub fn decode(text: &str, namespace: &str) -> Result<JournalState, StateError> {
+    serde_json::from_str(text).map_err(|source| StateError::JournalCorrupt {
+        namespace: namespace.to_string(),
+        name: JOURNAL_NAME.to_string(),
+        source,
+    })
+}

@@ -161,6 +161,18 @@ pub fn json(out: &Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(out)))
 }
 
+/// Compresses the tar stream that shell `script` writes to stdout with the
+/// real `gzip`, as one member whose header is the one ferry writes (no
+/// name or time, OS byte 255): archives doctored with stock tools then
+/// get past the gzip checks, so a test reaches the tar-level check it is
+/// about.
+pub fn gzip_like_ferry(dir: &Path, script: &str, output: &str) {
+    let pipeline = format!(
+        "({script}) | gzip -n > {output} && printf '\\377' | dd of={output} bs=1 seek=9 conv=notrunc status=none"
+    );
+    tool(dir, "sh", &["-c", &pipeline]);
+}
+
 /// Runs an external tool in `dir`; panics with its output on failure.
 pub fn tool(dir: &Path, program: &str, args: &[&str]) -> String {
     let out = Command::new(program)

@@ -5,8 +5,6 @@ use crate::bundle::manifest::{BaseRelease, FileEntry, FileKind, Hop, Manifest, S
 use crate::bundle::sign::{self, PublicKey, SecretKey};
 use crate::bundle::writer::PayloadFile;
 use crate::recipe::{ClusterSpec, ObjectRef, Step, Variant};
-use flate2::write::GzEncoder;
-use flate2::Compression;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
@@ -240,7 +238,7 @@ impl Raw {
 /// the headers (so `..` and absolute paths get through) except for long
 /// names, which go through the builder's GNU long-name support.
 pub fn craft(entries: &[Raw]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::fast()));
+    let mut builder = tar::Builder::new(Vec::new());
     for raw in entries {
         let mut header = tar::Header::new_gnu();
         header.set_entry_type(raw.kind);
@@ -261,7 +259,8 @@ pub fn craft(entries: &[Raw]) -> Vec<u8> {
                 .unwrap();
         }
     }
-    builder.into_inner().unwrap().finish().unwrap()
+    let tar = builder.into_inner().unwrap();
+    crate::bundle::gzip::compress_member(&tar, 6).unwrap()
 }
 
 /// Writes crafted bytes next to the fixture and returns the path.

@@ -3,9 +3,11 @@
 
 mod external;
 pub(in crate::bundle) mod fixtures;
+mod hostile;
 mod members;
 mod roundtrip;
 mod sign;
+mod sweep;
 mod tamper;
 mod trust;
 mod writer;

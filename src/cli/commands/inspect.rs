@@ -4,21 +4,28 @@
 use crate::bundle::freshness::{self, FreshnessError};
 use crate::bundle::manifest::Manifest;
 use crate::bundle::reader;
-use crate::bundle::sign::SignatureInfo;
 use crate::cli::args::{InspectArgs, TrustArgs};
 use crate::cli::output::{human_size, list_or_dash, outln, print_json};
 use crate::cli::trust::keyring;
 use anyhow::Result;
 use std::path::Path;
 
-/// A manifest as read for showing, and what is known of its signature.
+/// A manifest as read for showing (by `guide` and `images`).
 pub(super) struct Shown {
     /// The manifest.
     pub manifest: Manifest,
-    /// The signer, when the bundle carries a readable signature.
-    pub signer: Option<SignatureInfo>,
     /// True when the signature was checked against a trusted key.
     pub verified: bool,
+}
+
+/// Reads the whole bundle (see [`reader::inspect_bundle`]); with trusted
+/// keys, refuses it unless one of them signed the manifest.
+fn read_whole(bundle: &Path, trust: &TrustArgs) -> Result<reader::InspectedBundle> {
+    let key = match keyring(trust)? {
+        Some(keyring) => Some(keyring.signer_of(bundle)?),
+        None => None,
+    };
+    Ok(reader::inspect_bundle(bundle, key.as_ref())?)
 }
 
 /// Reads the manifest; with trusted keys, refuses it unless one signed it.
@@ -26,18 +33,16 @@ pub(super) fn read_manifest(bundle: &Path, trust: &TrustArgs) -> Result<Shown> {
     match keyring(trust)? {
         Some(keyring) => {
             let key = keyring.signer_of(bundle)?;
-            let (manifest, signer) = reader::read_signed_manifest(bundle, &key)?;
+            let (manifest, _) = reader::read_signed_manifest(bundle, &key)?;
             Ok(Shown {
                 manifest,
-                signer: Some(signer),
                 verified: true,
             })
         }
         None => {
-            let (manifest, signer) = reader::read_unverified(bundle)?;
+            let (manifest, _) = reader::read_unverified(bundle)?;
             Ok(Shown {
                 manifest,
-                signer,
                 verified: false,
             })
         }
@@ -61,11 +66,12 @@ fn validity_line(manifest: &Manifest) -> String {
 
 /// Prints the manifest.
 pub fn run(args: &InspectArgs) -> Result<()> {
-    let Shown {
+    let reader::InspectedBundle {
         manifest,
         signer,
         verified,
-    } = read_manifest(&args.bundle, &args.trust)?;
+        sha256,
+    } = read_whole(&args.bundle, &args.trust)?;
     if args.json {
         let mut value = serde_json::to_value(&manifest)?;
         if let Some(object) = value.as_object_mut() {
@@ -77,6 +83,7 @@ pub fn run(args: &InspectArgs) -> Result<()> {
                     "trusted_comment": signer.as_ref().map(|s| &s.trusted_comment),
                 }),
             );
+            object.insert("sha256".to_string(), serde_json::json!(sha256));
         }
         return print_json(&value);
     }
@@ -101,6 +108,7 @@ pub fn run(args: &InspectArgs) -> Result<()> {
         )?,
         (None, _) => outln!("NOT SIGNED")?,
     }
+    outln!("sha256 {sha256} (the bundle file; every gzip member checked)")?;
     outln!("repository {}", manifest.repo)?;
     outln!("{}", validity_line(&manifest))?;
     outln!()?;

@@ -34,6 +34,7 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
             "created": manifest.created,
             "expires": manifest.expires,
             "expired": expired,
+            "sha256": verified.sha256,
         }));
     }
     outln!(
@@ -55,5 +56,6 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
             expires.as_deref().unwrap_or("(no expiry recorded)")
         )?,
     }
+    outln!("sha256 {}", verified.sha256)?;
     Ok(())
 }
