@@ -24,3 +24,6 @@ pub mod source;
 pub mod tls;
 pub mod upgrade;
 pub mod version;
+
+#[cfg(test)]
+mod fuzz;

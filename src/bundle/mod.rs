@@ -35,4 +35,4 @@ pub use writer::{
 };
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -11,6 +11,7 @@ use super::gunzip::{Gunzip, GzipProblem, Problem};
 use super::hashing::Hashing;
 use super::manifest::FileEntry;
 use super::paths::is_safe_path;
+use super::tar_layout::padding;
 use super::verify_error::VerifyError;
 use std::cell::Cell;
 use std::fs::File;
@@ -38,12 +39,39 @@ pub(crate) struct Meter {
     limit: Cell<u64>,
     exceeded: Cell<bool>,
     gzip: Problem,
+    /// Decompressed offsets `[start, end)` that must hold zeros: the
+    /// padding after the current entry's content.
+    padding: Cell<(u64, u64)>,
+    /// The first offset inside `padding` found not to be zero.
+    stray: Cell<Option<u64>>,
 }
 
 impl Meter {
     /// Sets the number of decompressed bytes the whole archive may hold.
     pub(crate) fn set_limit(&self, limit: u64) {
         self.limit.set(limit);
+    }
+
+    /// Requires the padding after an entry whose content of `size` bytes
+    /// starts at decompressed offset `start` to be zeros when it is read.
+    fn expect_padding(&self, start: u64, size: u64) {
+        let end = start.saturating_add(size);
+        self.padding
+            .set((end, end.saturating_add(padding(size) as u64)));
+    }
+
+    /// Records the first non-zero padding byte among `bytes`, which start
+    /// at decompressed offset `at`; true when there is one.
+    fn finds_stray_padding(&self, at: u64, bytes: &[u8]) -> bool {
+        let (start, end) = self.padding.get();
+        let stray = bytes
+            .iter()
+            .zip(at..)
+            .find(|&(byte, offset)| *byte != 0 && (start..end).contains(&offset));
+        if let Some((_, offset)) = stray {
+            self.stray.set(Some(offset));
+        }
+        stray.is_some()
     }
 }
 
@@ -62,10 +90,14 @@ impl<R: Read> Read for Limited<R> {
             .unwrap_or(usize::MAX)
             .min(buf.len());
         let n = self.inner.read(&mut buf[..want])?;
-        meter.read.set(meter.read.get() + n as u64);
+        let at = meter.read.get();
+        meter.read.set(at + n as u64);
         if meter.read.get() > meter.limit.get() {
             meter.exceeded.set(true);
             return Err(io::Error::other("decompressed size limit exceeded"));
+        }
+        if meter.finds_stray_padding(at, &buf[..n]) {
+            return Err(io::Error::other("non-zero tar padding"));
         }
         Ok(n)
     }
@@ -116,6 +148,9 @@ pub(crate) fn open(path: &Path, limit: u64) -> Result<Bundle, VerifyError> {
 pub(crate) fn stream_error(meter: &Meter, err: io::Error) -> VerifyError {
     if let Some(problem) = meter.gzip.borrow().clone() {
         return gzip_error(problem);
+    }
+    if let Some(offset) = meter.stray.get() {
+        return VerifyError::NonZeroPadding { offset };
     }
     if meter.exceeded.get() {
         return VerifyError::TooLarge {
@@ -207,6 +242,7 @@ pub(crate) fn next_entry<'a>(
                 None => Ok(None),
             };
         };
+        meter.expect_padding(entry.raw_file_position(), entry.size());
         let offset = entry.raw_header_position();
         let header_name = String::from_utf8_lossy(&entry.header().path_bytes()).into_owned();
         let refuse = |kind| {

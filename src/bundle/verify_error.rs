@@ -111,6 +111,12 @@ pub enum VerifyError {
     /// Data after the tar end-of-archive marker: unsigned content `tar -i` would extract.
     #[error("the bundle holds data after the end of its tar archive, which no signature covers (tar -i would extract it); do not use this bundle")]
     TrailingData,
+    /// A non-zero byte in the padding that ends a tar entry's last block.
+    #[error("byte {offset} of the unpacked archive, in the zero padding after an entry's content, is not zero: no signature covers it; the bundle was altered or not written by ferry, re-download it")]
+    NonZeroPadding {
+        /// Offset in the decompressed tar stream.
+        offset: u64,
+    },
     /// A gzip member header byte other than the one ferry writes.
     #[error("byte {offset} of the bundle is {found:#04x} where every gzip member header ferry writes has {expected:#04x}: the bundle was altered or not written by ferry; re-download the bundle")]
     GzipHeader {

@@ -646,3 +646,38 @@ fn a_blob_the_registry_serves_altered_is_refused_naming_the_image() {
     );
     assert!(!iw.world.path("b.tar.gz").exists());
 }
+
+#[test]
+fn an_expired_bundle_is_pushed_only_with_allow_expired() {
+    let iw = ImageWorld::new();
+    // Created 2001-09-09, so it expired 90 days later.
+    assert_success(&iw.bundle("old.tar.gz", &["--created", "1000000000"]));
+    let site = Registry::start(&iw.world.path("site"), None);
+    let manifest = json(&iw.world.run(&["inspect", "old.tar.gz", "--json"]));
+    let first = manifest["images"]["images"][0]["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let out = push(&iw.world, "old.tar.gz", &site, &[]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("expired at 2001-12-08T01:46:40Z"), "{err}");
+    assert!(err.contains("--allow-expired"), "{err}");
+    assert!(
+        !site_manifest(&iw.world, &site, &first).status.success(),
+        "nothing reached the site registry"
+    );
+
+    let pushed = json(&push(
+        &iw.world,
+        "old.tar.gz",
+        &site,
+        &["--allow-expired", "--json"],
+    ));
+    assert_eq!(
+        pushed["images"],
+        manifest["images"]["images"].as_array().unwrap().len()
+    );
+    assert!(site_manifest(&iw.world, &site, &first).status.success());
+}

@@ -15,6 +15,7 @@ mod plan;
 mod registry;
 mod resume;
 mod sandbox;
+mod tamper;
 mod tls;
 mod trust;
 mod util;

@@ -129,6 +129,15 @@ impl Fixture {
         Fixture::with_files(sample_files())
     }
 
+    /// A fixture with tiny payload files, for a bundle of a few KiB.
+    pub fn tiny() -> Fixture {
+        Fixture::with_files(vec![
+            ("base/1.0.0/assets/base.yaml", b"base: 1\n".to_vec()),
+            ("hops/1.1.0/assets/a.yaml", b"kind: ConfigMap\n".to_vec()),
+            ("hops/1.1.0/notes/RELEASE.md", Vec::new()),
+        ])
+    }
+
     /// A fixture holding `files`.
     pub fn with_files(files: Vec<(&str, Vec<u8>)>) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
@@ -268,4 +277,22 @@ pub fn write_crafted(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path
+}
+
+/// Verifies `bytes` as a bundle file, catching any panic as a failure.
+pub fn verdict(fx: &Fixture, bytes: &[u8]) -> Result<(), crate::bundle::VerifyError> {
+    let path = write_crafted(fx.dir.path(), "swept.tar.gz", bytes);
+    let result =
+        std::panic::catch_unwind(|| crate::bundle::verify_bundle(&path, &fx.public).map(drop));
+    match result {
+        Ok(result) => result,
+        Err(_) => panic!("verification panicked"),
+    }
+}
+
+/// The decompressed bytes of a gzip file (any reader will do here).
+pub fn inflate(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes), &mut out).unwrap();
+    out
 }

@@ -2,7 +2,7 @@
 //! real archives, and the real `tar`, `sha256sum` and `minisign` tools.
 
 mod external;
-pub(in crate::bundle) mod fixtures;
+pub(crate) mod fixtures;
 mod hostile;
 mod members;
 mod roundtrip;

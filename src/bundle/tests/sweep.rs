@@ -7,38 +7,11 @@
 //! everything signed is unchanged. Header, trailer, tar and signed bytes
 //! have no such freedom.
 
-use super::fixtures::{write_crafted, Fixture};
-use crate::bundle::{verify_bundle, VerifyError};
-
-/// A fixture with tiny payload files, for a bundle of a few KiB.
-fn tiny() -> Fixture {
-    Fixture::with_files(vec![
-        ("base/1.0.0/assets/base.yaml", b"base: 1\n".to_vec()),
-        ("hops/1.1.0/assets/a.yaml", b"kind: ConfigMap\n".to_vec()),
-        ("hops/1.1.0/notes/RELEASE.md", Vec::new()),
-    ])
-}
-
-/// Verifies `bytes` as a bundle file, catching any panic as a failure.
-fn verdict(fx: &Fixture, bytes: &[u8]) -> Result<(), VerifyError> {
-    let path = write_crafted(fx.dir.path(), "swept.tar.gz", bytes);
-    let result = std::panic::catch_unwind(|| verify_bundle(&path, &fx.public).map(drop));
-    match result {
-        Ok(result) => result,
-        Err(_) => panic!("verification panicked"),
-    }
-}
-
-/// The decompressed bytes of a gzip file (any reader will do here).
-fn inflate(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes), &mut out).unwrap();
-    out
-}
+use super::fixtures::{inflate, verdict, Fixture};
 
 #[test]
 fn every_changed_byte_is_refused() {
-    let fx = tiny();
+    let fx = Fixture::tiny();
     let good = std::fs::read(fx.write("good.tar.gz")).unwrap();
     verdict(&fx, &good).unwrap();
     assert!(good.len() < 16 * 1024, "{}", good.len());
@@ -70,7 +43,7 @@ fn every_changed_byte_is_refused() {
 
 #[test]
 fn every_truncation_and_any_appended_byte_is_refused() {
-    let fx = tiny();
+    let fx = Fixture::tiny();
     let good = std::fs::read(fx.write("good.tar.gz")).unwrap();
     for len in 0..good.len() {
         assert!(verdict(&fx, &good[..len]).is_err(), "cut at {len} accepted");
