@@ -2,8 +2,13 @@
 //!
 //! Data flows one way: `source` lists releases, `plan` orders the hops,
 //! `fetch` downloads their files, `bundle` packs, signs and verifies them.
-//! `profile` holds the product knowledge; `sandbox` simulates GitHub for the
-//! tests and `ferry demo`; `cli` is the only place that prints.
+//! `profile` holds the product knowledge; `cli` is the only place that
+//! prints. Release versions and OCI images as data (`version`, `oci`) come
+//! from the `ferry-formats` crate. The simulators of GitHub, Kubernetes and
+//! registries are the `ferry-sandbox` crate: the tests use it, and so do
+//! `ferry demo` and `ferry sandbox` when the default `sandbox` feature is
+//! on (re-exported here as `sandbox`); `--no-default-features` builds ferry
+//! without them.
 #![deny(missing_docs)]
 
 pub mod archive;
@@ -12,18 +17,19 @@ pub mod cli;
 pub mod cluster;
 pub mod fetch;
 pub mod images;
-pub mod oci;
 pub mod pack;
 pub mod plan;
 pub mod process;
 pub mod profile;
 pub mod recipe;
 pub mod registry;
-pub mod sandbox;
 pub mod source;
 pub mod tls;
 pub mod upgrade;
-pub mod version;
+
+pub use ferry_formats::{oci, version};
+#[cfg(feature = "sandbox")]
+pub use ferry_sandbox as sandbox;
 
 #[cfg(test)]
 mod fuzz;

@@ -202,9 +202,11 @@ the bundle upgrades an in-process Kubernetes API simulator running Kyma 1.0.0 ho
 the machine; every step is the same code the real commands run.
 
 Example: ferry demo --keep demo-files   # keeps the key pair, bundle, cache and kubeconfig")]
+    #[cfg(feature = "sandbox")]
     Demo(DemoArgs),
 
     /// Run simulators of the outside world (for trying ferry and for benchmarks).
+    #[cfg(feature = "sandbox")]
     #[command(subcommand)]
     Sandbox(SandboxCommand),
 }
@@ -250,9 +252,9 @@ impl Command {
             Command::Push(args) => args.json,
             Command::Apply(args) => args.json,
             Command::Status(args) => args.json,
-            Command::Keygen(_) | Command::Guide(_) | Command::Demo(_) | Command::Sandbox(_) => {
-                false
-            }
+            Command::Keygen(_) | Command::Guide(_) => false,
+            #[cfg(feature = "sandbox")]
+            Command::Demo(_) | Command::Sandbox(_) => false,
         }
     }
 }

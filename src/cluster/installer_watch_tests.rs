@@ -1,6 +1,6 @@
 use super::*;
 use crate::cluster::state_test_support::{kyma_spec, sim, sim_with};
-use crate::sandbox::kube::{ClusterConfig, KubeFaults};
+use ferry_sandbox::kube::{ClusterConfig, KubeFaults};
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 use std::sync::Mutex;

@@ -1,6 +1,6 @@
 use super::*;
 use crate::cluster::state_test_support::sim;
-use crate::sandbox::kube::KubeFaults;
+use ferry_sandbox::kube::KubeFaults;
 
 const NS: &str = "kyma-installer";
 

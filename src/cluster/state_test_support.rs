@@ -2,7 +2,7 @@
 //! kube client talking to it over loopback, and the Kyma profile's spec.
 
 use crate::recipe::ClusterSpec;
-use crate::sandbox::kube::{ClusterConfig, KubeSim};
+use ferry_sandbox::kube::{ClusterConfig, KubeSim};
 use std::time::Duration;
 
 /// A simulator seeded at `version` (None: empty) and a client for it.

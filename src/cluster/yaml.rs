@@ -116,11 +116,51 @@ mod tests {
     #[test]
     fn the_generated_kyma_installer_parses() {
         let v: crate::version::Version = "1.15.0".parse().unwrap();
-        let text = crate::sandbox::github::asset_content(&v, "1.15.0", "kyma-installer.yaml");
+        let text = ferry_sandbox::github::asset_content(&v, "1.15.0", "kyma-installer.yaml");
         let objects = parse_documents(&text, "kyma-installer.yaml").unwrap();
         assert!(objects.len() >= 8, "{}", objects.len());
         assert!(objects
             .iter()
             .any(|o| o.name_any() == "installations.installer.kyma-project.io"));
+    }
+
+    #[test]
+    fn objects_are_valid_namespaced_first_and_counted() {
+        let yaml = ferry_sandbox::github::synthetic_objects_yaml("1.3.0", 1000);
+        let objects = parse_documents(&yaml, "objects.yaml").unwrap();
+        assert_eq!(objects.len(), 1000);
+        let kind = |i: usize| objects[i].types.as_ref().unwrap().kind.clone();
+        let namespaces = objects
+            .iter()
+            .take_while(|o| o.namespace().is_none())
+            .count();
+        assert_eq!(namespaces, 5);
+        assert!((0..namespaces).all(|i| kind(i) == "Namespace"));
+        assert!(objects[namespaces..]
+            .iter()
+            .all(|o| o.namespace().is_some()));
+        for k in [
+            "ConfigMap",
+            "Service",
+            "ServiceAccount",
+            "Role",
+            "RoleBinding",
+        ] {
+            assert!((0..1000).any(|i| kind(i) == k), "{k}");
+        }
+        let mut names: Vec<_> = objects
+            .iter()
+            .map(|o| (kind_of(o), o.namespace(), o.name_any()))
+            .collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 1000, "no object twice");
+        assert!(objects
+            .iter()
+            .all(|o| o.labels().get("release").map(String::as_str) == Some("1.3.0")));
+    }
+
+    fn kind_of(o: &kube::api::DynamicObject) -> String {
+        o.types.as_ref().map(|t| t.kind.clone()).unwrap_or_default()
     }
 }

@@ -15,6 +15,8 @@ pub mod files;
 pub mod pull;
 pub mod push;
 pub mod site;
+#[cfg(test)]
+mod tests;
 
 pub use error::RegistryError;
 pub use pull::{ArchivedImages, Blob, PulledImage, Puller, PullerSettings};

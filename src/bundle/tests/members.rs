@@ -75,7 +75,7 @@ fn with(store: &DirStore) -> WriteOptions<'_> {
 
 /// YAML-like text of `len` bytes.
 fn yaml(len: usize, seed: u32) -> Vec<u8> {
-    crate::sandbox::github::synthetic_yaml(&format!("members-{seed}"), len)
+    ferry_sandbox::github::synthetic_yaml(&format!("members-{seed}"), len)
 }
 
 /// Two files well over one member each, and two small ones.

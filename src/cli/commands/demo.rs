@@ -10,11 +10,11 @@ use crate::cli::args::{
 use crate::cli::output::outln;
 use crate::cli::settings::Globals;
 use crate::recipe::Variant;
-use crate::sandbox::github::{Catalogue, GitHubSim};
-use crate::sandbox::images::{kyma_images, mirror_path, registry_mirror_flags};
-use crate::sandbox::kube::{ClusterConfig, KubeSim};
-use crate::sandbox::registry::RegistrySim;
 use anyhow::{anyhow, Context, Result};
+use ferry_sandbox::github::{Catalogue, GitHubSim};
+use ferry_sandbox::images::{kyma_images, mirror_path, registry_mirror_flags};
+use ferry_sandbox::kube::{ClusterConfig, KubeSim};
+use ferry_sandbox::registry::RegistrySim;
 use std::path::Path;
 
 /// The Kyma versions whose images the upstream registry serves.

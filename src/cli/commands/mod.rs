@@ -2,6 +2,7 @@
 
 mod apply;
 mod bundle;
+#[cfg(feature = "sandbox")]
 mod demo;
 mod guide;
 mod images;
@@ -10,11 +11,14 @@ mod keygen;
 mod mirror;
 mod plan;
 mod push;
+#[cfg(feature = "sandbox")]
 mod sandbox;
 mod status;
 mod verify;
 
-use super::args::{Cli, Command, SandboxCommand};
+#[cfg(feature = "sandbox")]
+use super::args::SandboxCommand;
+use super::args::{Cli, Command};
 use super::settings::Globals;
 use anyhow::Result;
 
@@ -36,9 +40,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Apply(args) => apply::run(&globals, &args).await,
         Command::Push(args) => push::run(&globals, &args).await,
         Command::Status(args) => status::run(&globals, &args).await,
+        #[cfg(feature = "sandbox")]
         Command::Demo(args) => demo::run(&globals, &args).await,
-        Command::Sandbox(SandboxCommand::Github(args)) => sandbox::run_github(&args).await,
-        Command::Sandbox(SandboxCommand::Kube(args)) => sandbox::run_kube(&args).await,
-        Command::Sandbox(SandboxCommand::Images(args)) => sandbox::run_images(&args),
+        #[cfg(feature = "sandbox")]
+        Command::Sandbox(command) => match command {
+            SandboxCommand::Github(args) => sandbox::run_github(&args).await,
+            SandboxCommand::Kube(args) => sandbox::run_kube(&args).await,
+            SandboxCommand::Images(args) => sandbox::run_images(&args),
+        },
     }
 }

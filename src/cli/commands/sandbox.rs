@@ -5,10 +5,10 @@
 use crate::cli::args::{SandboxGithubArgs, SandboxImagesArgs, SandboxKubeArgs};
 use crate::cli::exit::UsageError;
 use crate::cli::output::outln;
-use crate::sandbox::github::{Catalogue, Faults, GitHubSim};
-use crate::sandbox::images::{kyma_images, synthetic_images, write_layout};
-use crate::sandbox::kube::{ClusterConfig, KubeSim};
 use anyhow::{Context, Result};
+use ferry_sandbox::github::{Catalogue, Faults, GitHubSim};
+use ferry_sandbox::images::{kyma_images, synthetic_images, write_layout};
+use ferry_sandbox::kube::{ClusterConfig, KubeSim};
 use std::time::Duration;
 
 /// Serves until Ctrl-C.

@@ -3,7 +3,7 @@
 use super::super::{connect, Applier, Change, ClusterTarget};
 use super::{manifest, Cluster};
 use crate::recipe::ObjectRef;
-use crate::sandbox::kube::KubeFaults;
+use ferry_sandbox::kube::KubeFaults;
 use std::time::Duration;
 
 #[tokio::test]

@@ -11,7 +11,7 @@ mod faults;
 mod preflight;
 
 use super::{parse_documents, ClusterTarget};
-use crate::sandbox::kube::{ClusterConfig, KubeSim};
+use ferry_sandbox::kube::{ClusterConfig, KubeSim};
 use kube::api::DynamicObject;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -55,6 +55,6 @@ impl Cluster {
 /// The generated Kyma release asset `name` of `version`, parsed.
 pub(super) fn manifest(version: &str, name: &str) -> Vec<DynamicObject> {
     let v: crate::version::Version = version.parse().unwrap();
-    let text = crate::sandbox::github::asset_content(&v, version, name);
+    let text = ferry_sandbox::github::asset_content(&v, version, name);
     parse_documents(&text, name).unwrap()
 }

@@ -1,12 +1,12 @@
 //! The merge on the simulator's real `kyma-config-local.yaml` for two
 //! releases, with a cluster holding the older one plus an operator's edits.
 
-use crate::sandbox::github::asset_content;
 use crate::upgrade::merge::{
     overrides_from, three_way, to_manifests, DecisionKind, OverrideObject, Prefer,
 };
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use ferry_sandbox::github::asset_content;
 use serde_json::{json, Value};
 
 /// The override objects of one release's local config asset.
