@@ -20,6 +20,7 @@ pub mod sign;
 mod sign_error;
 mod tar_layout;
 pub mod verify_error;
+mod write_error;
 pub mod writer;
 
 pub use members::{MemberStore, StoredMembers};

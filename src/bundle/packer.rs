@@ -14,7 +14,7 @@ use super::hashing::Hashing;
 use super::manifest::{FileEntry, FileKind};
 use super::members::{member_key, MemberStore, StoredMembers};
 use super::tar_layout::padding;
-use super::writer::{BundleError, WriteOptions};
+use super::write_error::BundleError;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -79,12 +79,13 @@ pub(crate) struct Packer<'a, W: Write> {
 }
 
 impl<'a, W: Write> Packer<'a, W> {
-    /// A packer writing to `out` (the file `output`), with the store and
-    /// progress hook of `options`.
+    /// A packer writing to `out` (the file `output`), keeping members in
+    /// `store` and telling `progress` `(done, total)` payload bytes.
     pub(crate) fn start(
         out: W,
         output: &'a Path,
-        options: WriteOptions<'a>,
+        store: Option<&'a dyn MemberStore>,
+        progress: Option<&'a dyn Fn(u64, u64)>,
     ) -> Result<Self, BundleError> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let pool = OrderedGzip::start(threads).map_err(|e| out_error(output, e))?;
@@ -92,8 +93,8 @@ impl<'a, W: Write> Packer<'a, W> {
             pool,
             out: Hashing::new(out),
             output,
-            store: options.store,
-            progress: options.progress,
+            store,
+            progress,
             keeping: None,
             done: 0,
             total: 0,

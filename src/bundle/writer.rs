@@ -18,6 +18,7 @@ use super::packer::Packer;
 use super::paths::{check_manifest_paths, PathProblem};
 use super::sign::{sign, SecretKey, SignError};
 use super::tar_layout::TarLayout;
+pub use super::write_error::BundleError;
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter};
@@ -43,97 +44,6 @@ pub struct WriteSummary {
     pub files: usize,
     /// How many of them were copied compressed from the member store.
     pub reused: usize,
-}
-
-/// Why a bundle could not be written. The output is untouched in every case.
-#[derive(Debug, thiserror::Error)]
-pub enum BundleError {
-    /// A manifest path that a reader would refuse.
-    #[error("manifest path {path:?} is not a safe relative path or is reserved; fix the manifest")]
-    UnsafePath {
-        /// The path.
-        path: String,
-    },
-    /// A path listed twice in the manifest, or given twice as payload.
-    #[error("{path} is listed twice; each bundle path must be unique")]
-    DuplicatePath {
-        /// The path.
-        path: String,
-    },
-    /// Two paths that are one on a case-insensitive or normalising filesystem.
-    #[error("{first} and {second} differ only in letter case or Unicode normalisation; rename one, since on a case-insensitive filesystem one would overwrite the other")]
-    PathCollision {
-        /// The path listed first.
-        first: String,
-        /// The path that collides with it.
-        second: String,
-    },
-    /// A payload file the manifest does not list.
-    #[error("payload file {path} is not in the manifest; add it to the manifest or drop it")]
-    UnknownPayload {
-        /// The path.
-        path: String,
-    },
-    /// Manifest files without a payload source.
-    #[error("no source given for manifest files: {}; fetch them first", paths.join(", "))]
-    MissingPayload {
-        /// The paths.
-        paths: Vec<String>,
-    },
-    /// A payload file whose size disagrees with the manifest.
-    #[error(
-        "{path} ({source_path}) is {actual} bytes but the manifest says {expected}; re-fetch it"
-    )]
-    SizeMismatch {
-        /// Bundle path.
-        path: String,
-        /// The file on disk.
-        source_path: PathBuf,
-        /// Size in the manifest.
-        expected: u64,
-        /// Size on disk.
-        actual: u64,
-    },
-    /// A payload file whose content disagrees with the manifest.
-    #[error(
-        "{path} ({source_path}) has sha256 {actual} but the manifest says {expected}; re-fetch it"
-    )]
-    HashMismatch {
-        /// Bundle path.
-        path: String,
-        /// The file on disk.
-        source_path: PathBuf,
-        /// Hash in the manifest.
-        expected: String,
-        /// Hash of the content read.
-        actual: String,
-    },
-    /// Stored compressed members that do not match their hash.
-    #[error("the stored compressed copy of {path} ({file}) is damaged; ferry dropped it, so a second attempt compresses the file afresh")]
-    DamagedMembers {
-        /// Bundle path.
-        path: String,
-        /// The stored file.
-        file: PathBuf,
-    },
-    /// The output exists and the caller did not ask to replace it.
-    #[error("{path} already exists; pass --force to replace it or pick another name")]
-    OutputExists {
-        /// The output file.
-        path: PathBuf,
-    },
-    /// Signing the manifest failed.
-    #[error("could not sign the manifest")]
-    Sign(#[from] SignError),
-    /// Reading a source or writing the output failed.
-    #[error("I/O error on {path}")]
-    Io {
-        /// The file being read or written.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: io::Error,
-    },
 }
 
 /// The signed trusted comment of a bundle: one line naming product,
@@ -218,7 +128,12 @@ pub fn write_bundle(
     let mut out = AtomicFile::create(output).map_err(out_err)?;
     let mtime = u64::try_from(manifest.source_date_epoch).unwrap_or(0);
     let mut tar = TarLayout::new(mtime);
-    let mut packer = Packer::start(BufWriter::new(out.file()), output, options)?;
+    let mut packer = Packer::start(
+        BufWriter::new(out.file()),
+        output,
+        options.store,
+        options.progress,
+    )?;
     packer.expect(files.values().map(|(entry, _)| entry.size).sum());
     for (name, data) in &head {
         tar.entry(name, data).map_err(out_err)?;

@@ -16,6 +16,7 @@ use super::preflight::{self, Unservable};
 use super::retry::Retry;
 use super::seen::{list, Fingerprint, Seen};
 use super::wait::wait_until;
+use super::FIELD_MANAGER;
 use futures_util::{stream, StreamExt, TryStreamExt};
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::GroupVersion;
@@ -24,9 +25,6 @@ use serde::Serialize;
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::time::{Duration, Instant};
-
-/// The field manager ferry applies as.
-pub const FIELD_MANAGER: &str = "ferry";
 
 /// How long a new CRD may take to become Established, by default.
 const CRD_TIMEOUT: Duration = Duration::from_secs(60);

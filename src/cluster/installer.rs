@@ -1,17 +1,14 @@
-//! Following the product's installer: a pure predicate that reads the
-//! installer's phase from its custom resource, and a watch that waits until
-//! the installer has finished one hop.
+//! Following the product's installer: the pure predicate that reads the
+//! installer's phase from its custom resource, and what a watch reports.
 //!
 //! Starting the installer (applying the labelled custom resource) is the
 //! applier's job; what a failed or timed-out hop means for the upgrade is
-//! `upgrade`'s. The watch itself lives in `installer_watch`.
+//! `upgrade`'s. The watch itself, which uses these, is `installer_watch`.
 
 use crate::recipe::ClusterSpec;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Duration;
-
-pub use super::installer_watch::wait_installed;
 
 /// Where the installer stands, as its custom resource says.
 #[derive(Debug, Clone, PartialEq, Eq)]

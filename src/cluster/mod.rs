@@ -5,7 +5,7 @@
 
 // Cluster state: product version, installer watch, journal.
 pub mod installer;
-mod installer_watch;
+pub mod installer_watch;
 pub mod journal;
 pub mod state_error;
 #[cfg(test)]
@@ -29,6 +29,10 @@ mod seen;
 mod tests;
 mod wait;
 pub mod yaml;
+
+/// The field manager ferry applies as: its `managedFields` entry is how
+/// `apply` and `seen` tell ferry's own changes from everyone else's.
+pub const FIELD_MANAGER: &str = "ferry";
 
 pub use apply::{Applied, Applier, Change};
 pub use connect::{connect, ClusterTarget};

@@ -29,7 +29,7 @@ impl Fingerprint {
         let ferry_fields = meta.managed_fields.as_ref().and_then(|entries| {
             entries
                 .iter()
-                .find(|e| e.manager.as_deref() == Some(super::apply::FIELD_MANAGER))
+                .find(|e| e.manager.as_deref() == Some(super::FIELD_MANAGER))
                 .and_then(|e| serde_json::to_string(e).ok())
         });
         Fingerprint {

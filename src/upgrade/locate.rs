@@ -1,7 +1,7 @@
 //! Where an apply run starts: which variant to run, which version the
 //! cluster runs, and whether the hop landing on it still has to finish.
 
-use super::runner::UpgradeError;
+use super::error::UpgradeError;
 use super::status::{installer_state, InstallerState};
 use crate::bundle::manifest::Manifest;
 use crate::cluster::journal::{HopStatus, JournalState};

@@ -1,7 +1,7 @@
 //! The upgrade lock in the journal: who holds it, taking it (over from a
 //! dead process on this host), and keeping it fresh while hops run.
 
-use super::runner::UpgradeError;
+use super::error::UpgradeError;
 use crate::cluster::journal::Journal;
 use crate::cluster::state_error::StateError;
 use std::time::Duration;

@@ -4,6 +4,7 @@
 //! cluster is `cluster`'s job; prompting and drawing is the CLI's.
 
 pub mod console;
+mod error;
 pub mod files;
 pub mod gate;
 pub mod hops;
