@@ -4,7 +4,7 @@
 //! being deleted lose the installer's finalizer while the installer runs.
 //! The Kyma installer itself lives in `installer`.
 
-use super::apply::{track_update, Writer};
+use super::modify::modify;
 use super::objects::{generation, name, now, short_hash, stamp_new};
 use super::resources::crd_established;
 use super::store::{Event, EventType, Key};
@@ -32,37 +32,6 @@ pub(crate) fn spawn(shared: Arc<Shared>) -> Vec<JoinHandle<()>> {
             }
         }
     })]
-}
-
-/// Changes one stored object with `f` as `manager` (status subresource when
-/// `status`), recording ownership; no-op when absent or unchanged.
-pub(crate) fn modify(
-    state: &mut State,
-    key: &Key,
-    manager: &str,
-    status: bool,
-    f: impl FnOnce(&mut Value),
-) -> bool {
-    let Some(old) = state.store.get(key).cloned() else {
-        return false;
-    };
-    let mut new = old.clone();
-    f(&mut new);
-    if new == old {
-        return false;
-    }
-    let now = now();
-    let api_version = old["apiVersion"].as_str().unwrap_or_default().to_string();
-    let writer = Writer {
-        manager,
-        api_version: &api_version,
-        subresource: if status { "status" } else { "" },
-        status_subresource: true,
-        now: &now,
-    };
-    track_update(Some(&old), &mut new, &writer);
-    state.store.put(key.clone(), new);
-    true
 }
 
 fn later(shared: &Arc<Shared>, delay: Duration, key: Key, f: fn(&mut State, &Key)) {

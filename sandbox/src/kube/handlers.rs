@@ -5,7 +5,7 @@
 
 use super::ops::{self, PatchKind, Target, WriteOpts};
 use super::resources::{find, served};
-use super::router::{route, ResourcePath, Route};
+use super::router::{route, Query, ResourcePath, Route};
 use super::selectors::{FieldSelector, LabelSelector};
 use super::status::{json_response, ApiError};
 use super::store::Key;
@@ -15,34 +15,10 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Largest request body accepted.
 const BODY_LIMIT: usize = 16 << 20;
-
-/// Parsed query parameters.
-pub(crate) struct Query(HashMap<String, String>);
-
-impl Query {
-    fn parse(q: Option<&str>) -> Self {
-        Query(
-            url::form_urlencoded::parse(q.unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect(),
-        )
-    }
-
-    /// A parameter's value.
-    pub fn get(&self, k: &str) -> Option<&str> {
-        self.0.get(k).map(String::as_str)
-    }
-
-    /// True for `k=true` / `k=1`.
-    pub fn flag(&self, k: &str) -> bool {
-        matches!(self.get(k), Some("true" | "1"))
-    }
-}
 
 /// Every request enters here.
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {

@@ -5,7 +5,7 @@
 //! version, passes through a transient `Error` and gives up in `Error`. Either
 //! way it removes the `action` label at the end.
 
-use super::controller::modify;
+use super::modify::modify;
 use super::objects::{image_tag, label};
 use super::store::Key;
 use super::Shared;

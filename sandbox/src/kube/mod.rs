@@ -14,6 +14,7 @@
 //! ReplicaSets (Pods are owned by their Deployment directly). Bodies must be
 //! JSON, which is what kubectl and kube-rs send, apply patches included.
 
+mod app;
 mod apply;
 mod busy;
 mod controller;
@@ -22,6 +23,7 @@ mod discovery;
 mod fields;
 mod handlers;
 mod installer;
+mod modify;
 mod objects;
 mod openapi;
 mod ops;
@@ -194,7 +196,7 @@ impl KubeSim {
             closing: tokio::sync::watch::channel(false).0,
             busy: busy::Busy::default(),
         });
-        let app = router::router(shared.clone());
+        let app = app::router(shared.clone());
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::warn!("kube simulator stopped: {e}");
@@ -276,7 +278,7 @@ impl KubeSim {
         let ns = if def.namespaced { namespace } else { None };
         let key = Key::new(&def.storage_group, &def.plural, ns, name);
         let obj = state.store.get(&key)?.clone();
-        Some(resources::to_version(&def, obj))
+        Some(convert::to_version(&def, obj))
     }
 
     /// Kyma versions the simulated installer finished installing, in order.

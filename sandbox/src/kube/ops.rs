@@ -5,9 +5,10 @@
 //! Parsing requests and rendering responses is left to `handlers`.
 
 use super::apply::{server_side_apply, track_update, Writer};
+use super::convert::{to_storage, to_version};
 use super::objects::{keep_identity, now, stamp_new};
 use super::patch::{json_patch, merge_patch};
-use super::resources::{to_storage, to_version, ResourceDef};
+use super::resources::ResourceDef;
 use super::selectors::{FieldSelector, LabelSelector};
 use super::status::ApiError;
 use super::store::Key;

@@ -8,8 +8,6 @@
 
 use serde_json::Value;
 
-pub(crate) use super::convert::{to_storage, to_version};
-
 /// Verbs of a normal read-write resource.
 const ALL_VERBS: &[&str] = &[
     "create",

@@ -1,12 +1,9 @@
 //! URL routing: turns a request path into a `Route` (discovery, OpenAPI,
-//! or a resource path with namespace, name and subresource) and wires the
-//! single axum fallback handler. What each route does is left to `handlers`.
+//! or a resource path with namespace, name and subresource) and its query
+//! string into a `Query`. What each route does is left to `handlers`; the
+//! axum app that sends every request there is `app`.
 
-use super::Shared;
-use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use std::sync::Arc;
+use std::collections::HashMap;
 
 /// A resource path, before it is resolved against the served resources.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +69,30 @@ fn resource(group: &str, version: &str, rest: &[&str]) -> Route {
     }
 }
 
+/// Parsed query parameters.
+pub(crate) struct Query(HashMap<String, String>);
+
+impl Query {
+    /// Parses a query string (none is an empty query).
+    pub(crate) fn parse(q: Option<&str>) -> Self {
+        Query(
+            url::form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    /// A parameter's value.
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.0.get(k).map(String::as_str)
+    }
+
+    /// True for `k=true` / `k=1`.
+    pub fn flag(&self, k: &str) -> bool {
+        matches!(self.get(k), Some("true" | "1"))
+    }
+}
+
 /// Parses a request path.
 pub(crate) fn route(path: &str) -> Route {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -90,23 +111,6 @@ pub(crate) fn route(path: &str) -> Route {
         ["openapi", "v3", rest @ ..] => Route::OpenApiDoc(rest.join("/")),
         _ => Route::Unknown,
     }
-}
-
-/// Where the simulator serves its own figures (not a Kubernetes path).
-pub(crate) const STATS_PATH: &str = "/ferry-sandbox/stats";
-
-/// `GET /ferry-sandbox/stats`: the busy-time figures as JSON.
-async fn stats(State(shared): State<Arc<Shared>>) -> Json<super::BusyStats> {
-    Json(shared.busy.stats())
-}
-
-/// The axum app: every request goes through `handlers::handle`, except the
-/// simulator's own figures at `STATS_PATH` (not counted in them).
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route(STATS_PATH, get(stats))
-        .fallback(super::handlers::handle)
-        .with_state(shared)
 }
 
 #[cfg(test)]

@@ -160,7 +160,7 @@ fn seed_kyma(config: &ClusterConfig, state: &mut State, version: &str) {
         installation,
         csa,
     );
-    super::controller::modify(state, &key, "kyma-installer", true, |inst| {
+    super::modify::modify(state, &key, "kyma-installer", true, |inst| {
         inst["status"] =
             json!({"state": "Installed", "description": "Kyma installed", "version": version});
     });

@@ -4,8 +4,9 @@
 //! 410 Gone when it is compacted) or from a synthetic ADDED of every
 //! current object. Honors timeoutSeconds and the drop-watches fault.
 
-use super::handlers::Query;
-use super::resources::{to_version, ResourceDef};
+use super::convert::to_version;
+use super::resources::ResourceDef;
+use super::router::Query;
 use super::selectors::{FieldSelector, LabelSelector};
 use super::status::ApiError;
 use super::store::{Event, EventType};
