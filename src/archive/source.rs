@@ -7,7 +7,7 @@ use crate::oci::Digest;
 use crate::profile::branch_name;
 use crate::registry::ArchivedImages;
 use crate::source::github::ListedFile;
-use crate::source::origin::GuideListing;
+use crate::source::GuideListing;
 use crate::source::Release;
 use crate::version::Version;
 use std::path::Path;

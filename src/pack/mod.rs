@@ -8,6 +8,7 @@
 
 mod images;
 mod mirror_images;
+pub mod origin;
 
 pub use images::ImageOptions;
 pub use mirror_images::{mirror_images, ImageMirrorReport};
@@ -23,8 +24,9 @@ use crate::plan::{self, Plan, PlannedHop};
 use crate::profile::{Profile, StepSpec};
 use crate::recipe::{Step, Variant};
 use crate::source::github::ListedFile;
-use crate::source::origin::{GuideListing, Obtain, Origin, OriginError};
+use crate::source::GuideListing;
 use crate::version::{Minor, Version};
+use origin::{Obtain, Origin, OriginError};
 use std::collections::HashMap;
 use std::path::Path;
 

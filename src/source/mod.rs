@@ -1,10 +1,9 @@
 //! Where releases come from. `github` talks to the GitHub REST API (or GitHub
 //! Enterprise, or the simulator); the types here are what the rest of ferry
-//! sees of a release, whatever the source. `origin` lets `pack` read either
-//! GitHub or an archive made by `ferry mirror`.
+//! sees of a release, whatever the source (`pack::origin` reads either GitHub
+//! or an archive made by `ferry mirror` in these terms).
 
 pub mod github;
-pub mod origin;
 
 use serde::{Deserialize, Serialize};
 
@@ -75,4 +74,16 @@ impl Release {
     pub fn asset(&self, name: &str) -> Option<&Asset> {
         self.assets.iter().find(|a| a.name == name)
     }
+}
+
+/// A release branch's guide folder, as a release source knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuideListing {
+    /// The folder exists and holds these files.
+    Files(Vec<github::ListedFile>),
+    /// The branch exists; the folder does not (git keeps no empty folders,
+    /// so a branch without guides looks like this).
+    NoFolder,
+    /// There is no such branch.
+    NoBranch,
 }

@@ -7,7 +7,7 @@ use crate::cli::output::outln;
 use crate::cli::output::{human_size, print_json};
 use crate::cli::settings::{fetcher, image_options, load_signing_key, Globals};
 use crate::pack;
-use crate::source::origin::Origin;
+use crate::pack::origin::Origin;
 use anyhow::Result;
 use serde_json::json;
 use std::os::unix::fs::MetadataExt as _;

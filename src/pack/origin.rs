@@ -3,10 +3,10 @@
 //! Both answer with the same releases, guide listings and stable web URLs,
 //! so the bundle is the same byte for byte.
 
-use super::github::{self, GitHubSource, ListedFile, SourceError};
-use super::Release;
 use crate::archive::{ArchiveError, ArchiveSource};
 use crate::fetch::{CachedBlob, DownloadRequest};
+use crate::source::github::{self, GitHubSource, SourceError};
+use crate::source::{GuideListing, Release};
 
 /// A release source for bundling.
 #[derive(Clone)]
@@ -47,18 +47,6 @@ impl From<ArchiveError> for OriginError {
     fn from(err: ArchiveError) -> Self {
         OriginError::Archive(Box::new(err))
     }
-}
-
-/// A release branch's guide folder, as the origin knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GuideListing {
-    /// The folder exists and holds these files.
-    Files(Vec<ListedFile>),
-    /// The branch exists; the folder does not (git keeps no empty folders,
-    /// so a branch without guides looks like this).
-    NoFolder,
-    /// There is no such branch.
-    NoBranch,
 }
 
 impl Origin {
