@@ -4,7 +4,7 @@
 //! new key beside the old, sign with the new, then remove the old.
 
 use super::reader::read_unverified;
-use super::sign::{load_public_key, PublicKey, SignError};
+use super::sign::{describe_signature, load_public_key, PublicKey, SignError};
 use super::verify_error::VerifyError;
 use std::path::{Path, PathBuf};
 
@@ -94,21 +94,36 @@ impl Keyring {
     /// whose id the signature names, or an error listing the trusted ones.
     /// Only picks: the caller still verifies with the key returned.
     pub fn signer_of(&self, bundle: &Path) -> Result<PublicKey, KeyringError> {
-        let only = match self.keys.as_slice() {
-            [] => None,
+        if let [only] = self.keys.as_slice() {
+            return Ok(only.key.clone());
+        }
+        let (_, signature) = read_unverified(bundle)?;
+        self.pick(bundle, signature.map(|s| s.key_id))
+    }
+
+    /// The trusted key that the minisign `signature` of `file` names, the
+    /// same way as [`Keyring::signer_of`] picks a bundle's.
+    pub fn signer_of_file(&self, file: &Path, signature: &str) -> Result<PublicKey, KeyringError> {
+        let key_id = describe_signature(signature).ok().map(|s| s.key_id);
+        self.pick(file, key_id)
+    }
+
+    /// With one key, that key; else the one with `key_id`, or an error.
+    fn pick(&self, file: &Path, key_id: Option<String>) -> Result<PublicKey, KeyringError> {
+        let first = match self.keys.as_slice() {
             [only] => return Ok(only.key.clone()),
             [first, ..] => Some(first.key.clone()),
+            [] => None,
         };
-        let (_, signature) = read_unverified(bundle)?;
-        let Some(signature) = signature else {
+        let Some(key_id) = key_id else {
             // No readable signature: the verifier says so with the first key.
-            return only.ok_or_else(|| self.not_trusted(bundle, "(none)"));
+            return first.ok_or_else(|| self.not_trusted(file, "(none)"));
         };
         self.keys
             .iter()
-            .find(|k| k.key.key_id() == signature.key_id)
+            .find(|k| k.key.key_id() == key_id)
             .map(|k| k.key.clone())
-            .ok_or_else(|| self.not_trusted(bundle, &signature.key_id))
+            .ok_or_else(|| self.not_trusted(file, &key_id))
     }
 
     fn not_trusted(&self, bundle: &Path, found: &str) -> KeyringError {

@@ -13,6 +13,7 @@ pub mod keyring;
 pub mod manifest;
 pub mod members;
 mod packer;
+pub mod parts;
 mod paths;
 pub mod reader;
 mod scan;

@@ -184,6 +184,11 @@ fn read_signed_head(
     let signature = read_signature_entry(entries, meter)?.ok_or(VerifyError::MissingSignature)?;
     let text = std::str::from_utf8(&signature).map_err(|_| VerifyError::BadSignature)?;
     let signer = sign::verify(key, &json, text).map_err(signature_error)?;
+    if !sign::is_canonical(text, &signer.trusted_comment) {
+        return Err(VerifyError::SignatureNotCanonical {
+            name: SIGNATURE_NAME,
+        });
+    }
     Ok((json, signature, signer))
 }
 
@@ -378,6 +383,11 @@ fn read_sums(
     })?;
     if signer.trusted_comment != sums_trusted_comment(manifest, json) {
         return Err(VerifyError::BadSumsSignature);
+    }
+    if !sign::is_canonical(text, &signer.trusted_comment) {
+        return Err(VerifyError::SignatureNotCanonical {
+            name: SUMS_SIGNATURE_NAME,
+        });
     }
     Ok((sums, signature))
 }

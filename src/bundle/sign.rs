@@ -246,6 +246,27 @@ pub fn verify(key: &PublicKey, data: &[u8], signature: &str) -> Result<Signature
     describe(&sig_box)
 }
 
+/// True when `signature` is exactly the text [`sign`] writes for
+/// `trusted_comment`: ferry's untrusted comment, canonical base64, no
+/// extra lines. minisign leaves the untrusted comment unsigned and its
+/// base64 has spare bits, so a bundle reader requires this on top of
+/// [`verify`] to account for every byte.
+pub fn is_canonical(signature: &str, trusted_comment: &str) -> bool {
+    let lines: Vec<&str> = signature.split('\n').collect();
+    let [untrusted, sig, trusted, global, ""] = lines.as_slice() else {
+        return false;
+    };
+    let canonical = |line: &str| {
+        BASE64
+            .decode(line)
+            .is_ok_and(|bytes| BASE64.encode(bytes) == line)
+    };
+    *untrusted == format!("untrusted comment: {UNTRUSTED_COMMENT}")
+        && canonical(sig)
+        && *trusted == format!("trusted comment: {trusted_comment}")
+        && canonical(global)
+}
+
 /// Reads key id and trusted comment from a signature without verifying (for `inspect`).
 pub fn describe_signature(signature: &str) -> Result<SignatureInfo, SignError> {
     describe(&parse_signature(signature)?)

@@ -105,6 +105,12 @@ pub enum VerifyError {
     /// `SHA256SUMS.minisig` does not verify, or names another manifest.
     #[error("the SHA256SUMS signature does not verify or does not belong to this manifest: the bundle was altered or damaged; re-download the bundle")]
     BadSumsSignature,
+    /// A signature that verifies but is not the exact text ferry writes.
+    #[error("{name} verifies, but its unsigned lines (untrusted comment, base64 padding bits, line breaks) differ from what ferry writes: the bundle was altered; re-download it")]
+    SignatureNotCanonical {
+        /// The signature file.
+        name: &'static str,
+    },
     /// `SHA256SUMS` is not the one the manifest implies.
     #[error("SHA256SUMS does not match the signed manifest; re-download the bundle")]
     SumsMismatch,

@@ -193,6 +193,28 @@ Example: ferry push kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub --registry regis
     /// Show the cluster's product version and any upgrade in progress.
     Status(StatusArgs),
 
+    /// Split a bundle into parts no larger than a size, with a signed part index.
+    #[command(after_help = "\
+For removable media with a file-size limit (FAT32 holds files up to 4 GiB, a DVD 4.7 GB).
+NAME becomes NAME.part-0001, NAME.part-0002, ... plus NAME.parts (the SHA-256 of every
+part and of the whole bundle, in sha256sum format) and NAME.parts.minisig. Sizes take K, M,
+G and T (powers of 1024). On the other side, `ferry join NAME.parts --pub KEY` checks the
+signature and every part, then writes NAME. By hand:
+  minisign -Vm NAME.parts -p ops.pub && sha256sum -c --ignore-missing NAME.parts
+  cat NAME.part-* > NAME && sha256sum -c NAME.parts
+
+Example: ferry split kyma-1.0.0-1.3.0.ferry.tar.gz --size 4G --key ops.key")]
+    Split(SplitArgs),
+
+    /// Check a split bundle's parts against their signed index and join them into one file.
+    #[command(after_help = "\
+Nothing is written unless the index's signature verifies and every part has the size and
+SHA-256 the index lists; a missing, cut-short, reordered or foreign part is named with its
+number. The joined file appears only when complete (written under a temporary name).
+
+Example: ferry join kyma-1.0.0-1.3.0.ferry.tar.gz.parts --pub ops.pub")]
+    Join(JoinArgs),
+
     /// Run both sides end to end, offline: bundle from a simulated GitHub, upgrade a simulated cluster.
     #[command(after_help = "\
 The connected side runs against an in-process GitHub simulator serving the real Kyma 1.x
@@ -252,10 +274,72 @@ impl Command {
             Command::Push(args) => args.json,
             Command::Apply(args) => args.json,
             Command::Status(args) => args.json,
+            Command::Split(args) => args.json,
+            Command::Join(args) => args.json,
             Command::Keygen(_) | Command::Guide(_) => false,
             #[cfg(feature = "sandbox")]
             Command::Demo(_) | Command::Sandbox(_) => false,
         }
+    }
+}
+
+/// `ferry split`.
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    /// The bundle file to split.
+    pub bundle: PathBuf,
+    /// Largest part: bytes, or with K, M, G or T (powers of 1024), e.g. 4G.
+    #[arg(long, value_parser = byte_size, value_name = "SIZE")]
+    pub size: u64,
+    /// Secret key to sign the part index with (password from FERRY_KEY_PASSWORD or the prompt).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// Replace existing parts and index.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the part index as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ferry join`.
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// The part index, NAME.parts (its signature NAME.parts.minisig next to it).
+    pub index: PathBuf,
+    /// The file to write; by default the bundle's name next to the index.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The keys to trust.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Print what was joined as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A size like `4G`, `650M` or `1048576`, larger than zero.
+fn byte_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => return Err(format!("unknown unit {unit:?}: use K, M, G or T")),
+    };
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size like 4G or 650M"))?;
+    match number.checked_mul(1 << shift) {
+        Some(0) => Err("the size must be larger than zero".into()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("{text} is too large")),
     }
 }
 

@@ -11,6 +11,7 @@ mod interrupt;
 mod mirror;
 mod output;
 mod output_file;
+mod parts;
 mod plan;
 mod registry;
 mod resume;

@@ -364,3 +364,25 @@ fn data_hidden_in_the_padding_after_an_entry_is_refused() {
     let bundle = write_crafted(fx.dir.path(), "clean.tar.gz", &clean);
     verify_bundle(&bundle, &fx.public).unwrap();
 }
+
+#[test]
+fn a_signature_with_changed_unsigned_lines_is_refused() {
+    let fx = Fixture::tiny();
+    let tar = super::fixtures::inflate(&std::fs::read(fx.write("good.tar.gz")).unwrap());
+    // The untrusted comment of manifest.json.minisig: minisign does not
+    // sign it, so only ferry's own check can notice a change.
+    let at = tar
+        .windows(b"untrusted comment: ".len())
+        .position(|w| w == b"untrusted comment: ")
+        .unwrap();
+    for (offset, change) in [(at + 19, b'S'), (at + 20, b'I')] {
+        let mut doctored = tar.clone();
+        doctored[offset] = change;
+        let bytes = crate::bundle::gzip::compress_member(&doctored, 6).unwrap();
+        let bundle = write_crafted(fx.dir.path(), "comment.tar.gz", &bytes);
+        match refused(|| verify_bundle(&bundle, &fx.public).map(drop)) {
+            VerifyError::SignatureNotCanonical { name } => assert_eq!(name, SIGNATURE_NAME),
+            err => panic!("unexpected {err:?}"),
+        }
+    }
+}

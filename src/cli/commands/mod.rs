@@ -9,6 +9,7 @@ mod images;
 mod inspect;
 mod keygen;
 mod mirror;
+mod parts;
 mod plan;
 mod push;
 #[cfg(feature = "sandbox")]
@@ -40,6 +41,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Apply(args) => apply::run(&globals, &args).await,
         Command::Push(args) => push::run(&globals, &args).await,
         Command::Status(args) => status::run(&globals, &args).await,
+        Command::Split(args) => parts::run_split(&args),
+        Command::Join(args) => parts::run_join(&args),
         #[cfg(feature = "sandbox")]
         Command::Demo(args) => demo::run(&globals, &args).await,
         #[cfg(feature = "sandbox")]

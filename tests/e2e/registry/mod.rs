@@ -251,7 +251,17 @@ pub fn push_images(
         })
         .collect();
     for (reference, child) in children {
-        let out = child.wait_with_output().unwrap();
+        let mut out = child.wait_with_output().unwrap();
+        // docker-registry's filesystem storage can answer 500 while another
+        // push writes the same shared blob; a push is idempotent, so retry
+        // it alone.
+        for _ in 0..2 {
+            if out.status.success() {
+                break;
+            }
+            let creds = creds.as_deref().and_then(|c| c.split_once(':'));
+            out = push_image(layout, &reference, registry, creds);
+        }
         assert!(
             out.status.success(),
             "skopeo could not push {reference}:\n{}",

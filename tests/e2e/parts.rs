@@ -1,0 +1,143 @@
+//! A bundle across media with a file-size limit: `ferry split` writes the
+//! parts and a signed index, the stock tools (minisign, sha256sum, cat)
+//! reassemble them by hand, and `ferry join` checks every part before the
+//! joined file appears, naming any part that is missing, cut short, out of
+//! order or from another bundle.
+
+use super::util::*;
+use std::path::Path;
+
+const BUNDLE: &str = "b.tar.gz";
+
+/// A world with a bundle split into parts of 4 KiB; returns the part count.
+fn split_world() -> (World, usize) {
+    let world = World::new();
+    assert_success(&world.bundle("1.0.0", "1.3.0", BUNDLE, &[]));
+    let out = world.run(&[
+        "split", BUNDLE, "--size", "4K", "--key", "ops.key", "--json",
+    ]);
+    let index = json(&out);
+    let count = index["parts"].as_array().unwrap().len();
+    assert!(count >= 3, "{index}");
+    assert_eq!(index["parts"][0]["size"], 4096);
+    (world, count)
+}
+
+/// Copies the parts, index and signature into `dir` (the other side).
+fn carry(world: &World, dir: &str, count: usize) {
+    std::fs::create_dir(world.path(dir)).unwrap();
+    let mut names: Vec<String> = (1..=count)
+        .map(|n| format!("{BUNDLE}.part-{n:04}"))
+        .collect();
+    names.push(format!("{BUNDLE}.parts"));
+    names.push(format!("{BUNDLE}.parts.minisig"));
+    for name in names {
+        std::fs::copy(world.path(&name), world.path(&format!("{dir}/{name}"))).unwrap();
+    }
+}
+
+/// `ferry join DIR/b.tar.gz.parts --pub ops.pub`, which must fail naming `needle`.
+fn join_refused(world: &World, dir: &str, needle: &str) {
+    let out = world.run(&["join", &format!("{dir}/{BUNDLE}.parts"), "--pub", "ops.pub"]);
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains(needle), "{needle}: {err}");
+    assert!(
+        !world.path(&format!("{dir}/{BUNDLE}")).exists(),
+        "no output"
+    );
+}
+
+fn same_bytes(a: &Path, b: &Path) -> bool {
+    std::fs::read(a).unwrap() == std::fs::read(b).unwrap()
+}
+
+#[test]
+fn split_parts_join_with_ferry_and_by_hand() {
+    let (world, count) = split_world();
+    carry(&world, "site", count);
+    let out = world.run(&["join", &format!("site/{BUNDLE}.parts"), "--pub", "ops.pub"]);
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains(&format!("{count} parts checked")),
+        "{}",
+        stdout(&out)
+    );
+    assert!(same_bytes(
+        &world.path(BUNDLE),
+        &world.path(&format!("site/{BUNDLE}"))
+    ));
+    assert_success(&world.run(&["verify", &format!("site/{BUNDLE}"), "--pub", "ops.pub"]));
+
+    // By hand, with the stock tools only.
+    carry(&world, "hand", count);
+    let dir = world.path("hand");
+    let checked = tool(
+        &dir,
+        "minisign",
+        &["-Vm", &format!("{BUNDLE}.parts"), "-p", "../ops.pub"],
+    );
+    assert!(checked.contains("ferry parts b.tar.gz"), "{checked}");
+    let parts_ok = tool(
+        &dir,
+        "sha256sum",
+        &["-c", "--ignore-missing", &format!("{BUNDLE}.parts")],
+    );
+    assert_eq!(parts_ok.matches(": OK").count(), count, "{parts_ok}");
+    tool(
+        &dir,
+        "sh",
+        &["-c", &format!("cat {BUNDLE}.part-* > {BUNDLE}")],
+    );
+    let all_ok = tool(&dir, "sha256sum", &["-c", &format!("{BUNDLE}.parts")]);
+    assert!(all_ok.contains(&format!("{BUNDLE}: OK")), "{all_ok}");
+    assert!(same_bytes(&world.path(BUNDLE), &dir.join(BUNDLE)));
+}
+
+#[test]
+fn a_missing_short_reordered_or_foreign_part_is_named() {
+    let (world, count) = split_world();
+    let part = |dir: &str, n: usize| world.path(&format!("{dir}/{BUNDLE}.part-{n:04}"));
+
+    carry(&world, "missing", count);
+    std::fs::remove_file(part("missing", 2)).unwrap();
+    join_refused(&world, "missing", &format!("part 2 of {count}"));
+
+    carry(&world, "short", count);
+    let data = std::fs::read(part("short", 2)).unwrap();
+    std::fs::write(part("short", 2), &data[..1000]).unwrap();
+    join_refused(&world, "short", "is 1000 bytes where the index says 4096");
+
+    carry(&world, "swapped", count);
+    std::fs::rename(part("swapped", 1), world.path("tmp-part")).unwrap();
+    std::fs::rename(part("swapped", 2), part("swapped", 1)).unwrap();
+    std::fs::rename(world.path("tmp-part"), part("swapped", 2)).unwrap();
+    join_refused(&world, "swapped", &format!("part 1 of {count}"));
+
+    // A part of another bundle split the same way.
+    carry(&world, "foreign", count);
+    assert_success(&world.bundle("1.0.0", "1.2.0", "other.tar.gz", &[]));
+    assert_success(&world.run(&["split", "other.tar.gz", "--size", "4K", "--key", "ops.key"]));
+    std::fs::copy(world.path("other.tar.gz.part-0001"), part("foreign", 1)).unwrap();
+    join_refused(&world, "foreign", "from another bundle");
+}
+
+#[test]
+fn an_index_not_signed_by_a_trusted_key_joins_nothing() {
+    let (world, count) = split_world();
+    carry(&world, "forged", count);
+    let index = world.path(&format!("forged/{BUNDLE}.parts"));
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, text.replacen('0', "1", 1)).unwrap();
+    join_refused(&world, "forged", "not signed by a trusted key");
+
+    // Split refuses to overwrite parts unless --force, and a size of zero.
+    let out = world.run(&["split", BUNDLE, "--size", "4K", "--key", "ops.key"]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("exists"), "{}", stderr(&out));
+    assert_success(&world.run(&[
+        "split", BUNDLE, "--size", "4K", "--key", "ops.key", "--force",
+    ]));
+    let out = world.run(&["split", BUNDLE, "--size", "0", "--key", "ops.key"]);
+    assert_exit(&out, 2);
+}
