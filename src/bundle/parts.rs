@@ -230,10 +230,6 @@ pub fn split(
     key: &SecretKey,
     replace: bool,
 ) -> Result<PartIndex, PartsError> {
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| PartsError::Io { path, source }
-    };
     let size = std::fs::metadata(bundle).map_err(io_err(bundle))?.len();
     if part_size == 0 || size.div_ceil(part_size) > MAX_PARTS {
         return Err(PartsError::PartSize { part_size, size });
@@ -244,7 +240,8 @@ pub fn split(
     } else {
         Overwrite::Refuse
     };
-    let mut input = File::open(bundle).map_err(io_err(bundle))?;
+    // The whole bundle's digest is taken as the parts are copied.
+    let mut input = Hashing::new(File::open(bundle).map_err(io_err(bundle))?);
     let mut parts = Vec::new();
     let count = size.div_ceil(part_size).max(1);
     for number in 1..=count as usize {
@@ -262,8 +259,7 @@ pub fn split(
             sha256,
         });
     }
-    // The whole bundle's digest, read once more (the parts were read once).
-    let sha256 = file_sha256(bundle).map_err(io_err(bundle))?;
+    let (_, sha256, _) = input.finish();
     let index = PartIndex {
         bundle: name,
         size,
@@ -313,10 +309,6 @@ pub fn join(index: &Path, parts: &PartIndex, output: &Path) -> Result<(), PartsE
     if output.exists() {
         return Err(PartsError::Exists(output.to_path_buf()));
     }
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| PartsError::Io { path, source }
-    };
     let mut out = AtomicFile::create(output).map_err(io_err(output))?;
     let mut whole = Hashing::new(out.file());
     for (i, part) in parts.parts.iter().enumerate() {
@@ -380,10 +372,10 @@ fn refused_or(path: &Path) -> impl Fn(io::Error) -> PartsError + '_ {
     }
 }
 
-fn file_sha256(path: &Path) -> io::Result<String> {
-    let mut hashed = Hashing::new(io::sink());
-    io::copy(&mut File::open(path)?, &mut hashed)?;
-    Ok(hashed.finish().1)
+/// Turns an I/O error on `path` into a [`PartsError`].
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> PartsError {
+    let path = path.to_path_buf();
+    move |source| PartsError::Io { path, source }
 }
 
 fn file_name(path: &Path) -> String {
