@@ -13,6 +13,7 @@
 
 use super::atomic::{write_atomic, AtomicFile, Overwrite};
 use super::hashing::Hashing;
+use super::keyring::{Keyring, KeyringError};
 use super::sign::{self, PublicKey, SecretKey, SignError};
 use std::fs::File;
 use std::io::{self, Read};
@@ -132,6 +133,9 @@ pub enum PartsError {
     /// Signing the index failed.
     #[error(transparent)]
     Sign(#[from] SignError),
+    /// No trusted key is the one that signed the index.
+    #[error(transparent)]
+    Keyring(#[from] KeyringError),
 }
 
 impl PartIndex {
@@ -278,28 +282,26 @@ pub fn split(
     Ok(index)
 }
 
-/// Reads the index at `index` and verifies its signature with `key`.
-pub fn read_index(index: &Path, key: &PublicKey) -> Result<PartIndex, PartsError> {
-    let read = |path: &Path| {
-        std::fs::read_to_string(path).map_err(|source| PartsError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
-    };
+/// Reads the index at `index`, picks the key of `keyring` its signature
+/// names and verifies the signature with it; returns the index and that key.
+pub fn read_index(index: &Path, keyring: &Keyring) -> Result<(PartIndex, PublicKey), PartsError> {
+    let read = |path: &Path| std::fs::read_to_string(path).map_err(io_err(path));
     let text = read(index)?;
     let signature = read(&with_suffix(index, ".minisig"))?;
-    let info =
-        sign::verify(key, text.as_bytes(), &signature).map_err(|source| PartsError::Signature {
+    let key = keyring.signer_of_file(index, &signature)?;
+    let info = sign::verify(&key, text.as_bytes(), &signature).map_err(|source| {
+        PartsError::Signature {
             index: index.to_path_buf(),
             source,
-        })?;
+        }
+    })?;
     if !sign::is_canonical(&signature, &info.trusted_comment) {
         return Err(PartsError::Malformed {
             index: index.to_path_buf(),
             problem: "its signature's unsigned lines are not the ones ferry writes".into(),
         });
     }
-    PartIndex::parse(&text, &info.trusted_comment, index)
+    Ok((PartIndex::parse(&text, &info.trusted_comment, index)?, key))
 }
 
 /// Joins the parts listed by the verified `parts` (found next to `index`)

@@ -22,15 +22,19 @@ pub fn keyring(args: &TrustArgs) -> Result<Option<Keyring>> {
     )?))
 }
 
-/// The trusted key that signed `bundle`, for a command that must verify.
-pub fn signer_key(args: &TrustArgs, bundle: &Path) -> Result<PublicKey> {
-    let Some(keyring) = keyring(args)? else {
-        return Err(UsageError(
+/// The trusted keys, for a command that must verify.
+pub fn required_keyring(args: &TrustArgs) -> Result<Keyring> {
+    keyring(args)?.ok_or_else(|| {
+        UsageError(
             "no trusted key: pass --pub KEY (repeatable), or --trusted-keys DIR (or FERRY_TRUSTED_KEYS) naming a directory of *.pub files".into(),
         )
-        .into());
-    };
-    Ok(keyring.signer_of(bundle)?)
+        .into()
+    })
+}
+
+/// The trusted key that signed `bundle`, for a command that must verify.
+pub fn signer_key(args: &TrustArgs, bundle: &Path) -> Result<PublicKey> {
+    Ok(required_keyring(args)?.signer_of(bundle)?)
 }
 
 /// Refuses an expired bundle unless `allow_expired`; says on stderr when

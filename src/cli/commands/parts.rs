@@ -3,10 +3,9 @@
 
 use crate::bundle::parts::{self, PartIndex};
 use crate::cli::args::{JoinArgs, SplitArgs};
-use crate::cli::exit::UsageError;
 use crate::cli::output::{human_size, outln, print_json};
 use crate::cli::settings::load_signing_key;
-use crate::cli::trust::keyring;
+use crate::cli::trust::required_keyring;
 use anyhow::Result;
 use serde_json::json;
 
@@ -46,22 +45,8 @@ pub fn run_split(args: &SplitArgs) -> Result<()> {
 
 /// Verifies the index, checks every part and writes the joined bundle.
 pub fn run_join(args: &JoinArgs) -> Result<()> {
-    let Some(keyring) = keyring(&args.trust)? else {
-        return Err(UsageError(
-            "no trusted key: pass --pub KEY (repeatable), or --trusted-keys DIR (or FERRY_TRUSTED_KEYS)".into(),
-        )
-        .into());
-    };
-    let signature_path = args.index.with_file_name(format!(
-        "{}.minisig",
-        args.index
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default()
-    ));
-    let signature = std::fs::read_to_string(&signature_path).unwrap_or_default();
-    let key = keyring.signer_of_file(&args.index, &signature)?;
-    let index = parts::read_index(&args.index, &key)?;
+    let keyring = required_keyring(&args.trust)?;
+    let (index, key) = parts::read_index(&args.index, &keyring)?;
     let output = match &args.output {
         Some(output) => output.clone(),
         None => args.index.with_file_name(&index.bundle),
