@@ -215,29 +215,17 @@ fn is_ident(b: u8) -> bool {
 }
 
 /// The module files each module names, at the level where they are siblings.
-fn edges(modules: &BTreeMap<Module, String>, src: &Path) -> BTreeSet<(Module, Module)> {
+fn edges(modules: &BTreeMap<Module, String>) -> BTreeSet<(Module, Module)> {
     let mut edges = BTreeSet::new();
     for (module, code) in modules {
-        let is_dir_module = {
-            let dir: PathBuf = module.iter().collect();
-            src.join(&dir).join("mod.rs").exists() || module.is_empty()
-        };
-        // `super` of a file module `a::b` is `a`; of a folder module `a` it is the root.
-        let parent_of_file: Module = if is_dir_module {
-            module
-                .iter()
-                .take(module.len().saturating_sub(1))
-                .cloned()
-                .collect()
-        } else {
-            module[..module.len() - 1].to_vec()
-        };
+        // `super` is the parent module, for `a/b.rs` (`a::b`) and `a/mod.rs` (`a`) alike.
+        let parent: Module = module[..module.len().saturating_sub(1)].to_vec();
         for (supers, segments) in paths(code) {
             let mut base = match supers {
                 None => Vec::new(),
                 Some(count) => {
-                    let keep = parent_of_file.len().saturating_sub(count - 1);
-                    parent_of_file[..keep].to_vec()
+                    let keep = parent.len().saturating_sub(count - 1);
+                    parent[..keep].to_vec()
                 }
             };
             base.extend(segments);
@@ -301,7 +289,7 @@ fn no_crate_of_the_workspace_has_an_import_circle() {
         let src = crate_src(dir);
         let modules = modules(&src);
         assert!(modules.len() > 5, "{dir}: {} modules", modules.len());
-        let circles = circles(&edges(&modules, &src));
+        let circles = circles(&edges(&modules));
         assert!(circles.is_empty(), "{dir}: import circles {circles:?}");
     }
 }
