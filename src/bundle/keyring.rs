@@ -3,7 +3,6 @@
 //! signature names. More than one key makes rotation possible: trust the
 //! new key beside the old, sign with the new, then remove the old.
 
-use super::reader::read_unverified;
 use super::sign::{describe_signature, load_public_key, PublicKey, SignError};
 use super::verify_error::VerifyError;
 use std::path::{Path, PathBuf};
@@ -89,27 +88,19 @@ impl Keyring {
         self.keys.iter().map(|k| k.key.key_id()).collect()
     }
 
-    /// The trusted key that `bundle`'s signature names. With one key, that
-    /// key (the verifier then says whether it signed); with several, the one
-    /// whose id the signature names, or an error listing the trusted ones.
-    /// Only picks: the caller still verifies with the key returned.
-    pub fn signer_of(&self, bundle: &Path) -> Result<PublicKey, KeyringError> {
-        if let [only] = self.keys.as_slice() {
-            return Ok(only.key.clone());
-        }
-        let (_, signature) = read_unverified(bundle)?;
-        self.pick(bundle, signature.map(|s| s.key_id))
-    }
-
     /// The trusted key that the minisign `signature` of `file` names, the
-    /// same way as [`Keyring::signer_of`] picks a bundle's.
+    /// same way as [`Keyring::pick`].
     pub fn signer_of_file(&self, file: &Path, signature: &str) -> Result<PublicKey, KeyringError> {
         let key_id = describe_signature(signature).ok().map(|s| s.key_id);
         self.pick(file, key_id)
     }
 
-    /// With one key, that key; else the one with `key_id`, or an error.
-    fn pick(&self, file: &Path, key_id: Option<String>) -> Result<PublicKey, KeyringError> {
+    /// The trusted key that a signature of `file` with `key_id` names: with
+    /// one key, that key (the verifier then says whether it signed); with
+    /// several, the one with that id, or an error listing the trusted ones;
+    /// with no id (no readable signature), the first. Only picks: the
+    /// caller still verifies with the key returned.
+    pub fn pick(&self, file: &Path, key_id: Option<String>) -> Result<PublicKey, KeyringError> {
         let first = match self.keys.as_slice() {
             [only] => return Ok(only.key.clone()),
             [first, ..] => Some(first.key.clone()),

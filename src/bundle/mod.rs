@@ -9,10 +9,14 @@ pub mod freshness;
 mod gunzip;
 pub(crate) mod gzip;
 pub(crate) mod hashing;
+pub mod input;
 pub mod keyring;
 pub mod manifest;
 pub mod members;
 mod packer;
+pub mod part_error;
+mod part_index;
+mod part_stream;
 pub mod parts;
 mod paths;
 pub mod reader;
@@ -24,6 +28,7 @@ pub mod verify_error;
 mod write_error;
 pub mod writer;
 
+pub use input::{BundleInput, BundleRef, SplitBundle};
 pub use members::{MemberStore, StoredMembers};
 pub use reader::{
     inspect_bundle, read_payload_file, read_unverified, verify_and_extract, verify_bundle,

@@ -11,6 +11,8 @@
 //! a verified bundle is the upgrade runner's business.
 
 use super::atomic::parent_dir;
+use super::input::BundleRef;
+use super::keyring::{Keyring, KeyringError};
 use super::manifest::{
     FileEntry, Manifest, MANIFEST_NAME, SIGNATURE_NAME, SUMS_NAME, SUMS_SIGNATURE_NAME,
 };
@@ -64,8 +66,11 @@ pub struct InspectedBundle {
 }
 
 /// Verifies the bundle at `path` against the trusted `key`, reading it once.
-pub fn verify_bundle(path: &Path, key: &PublicKey) -> Result<VerifiedBundle, VerifyError> {
-    verify_into(path, key, None)
+pub fn verify_bundle<'a>(
+    bundle: impl Into<BundleRef<'a>>,
+    key: &PublicKey,
+) -> Result<VerifiedBundle, VerifyError> {
+    verify_into(bundle.into(), key, None)
 }
 
 /// Verifies and, only if everything checks out, leaves the payload extracted under `dest`
@@ -75,8 +80,8 @@ pub fn verify_bundle(path: &Path, key: &PublicKey) -> Result<VerifiedBundle, Ver
 /// receives `manifest.json`, its signature and `SHA256SUMS`, so
 /// `sha256sum -c SHA256SUMS` works there. It is a working copy (apply and
 /// push extract into a temporary directory): the files are not fsynced.
-pub fn verify_and_extract(
-    path: &Path,
+pub fn verify_and_extract<'a>(
+    bundle: impl Into<BundleRef<'a>>,
     key: &PublicKey,
     dest: &Path,
 ) -> Result<VerifiedBundle, VerifyError> {
@@ -97,7 +102,7 @@ pub fn verify_and_extract(
         .prefix(".ferry-extract-")
         .tempdir_in(parent_dir(dest))
         .map_err(dest_err)?;
-    let verified = verify_into(path, key, Some(temp.path()))?;
+    let verified = verify_into(bundle.into(), key, Some(temp.path()))?;
     std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o755))
         .map_err(dest_err)?;
     std::fs::rename(temp.path(), dest).map_err(dest_err)?;
@@ -109,17 +114,18 @@ pub fn verify_and_extract(
 /// Reads the manifest and checks its signature with the trusted `key`,
 /// without reading the payload (for `ferry inspect` and `ferry guide`,
 /// which then hash what they show against the manifest).
-pub fn read_signed_manifest(
-    path: &Path,
+pub fn read_signed_manifest<'a>(
+    bundle: impl Into<BundleRef<'a>>,
     key: &PublicKey,
 ) -> Result<(Manifest, SignatureInfo), VerifyError> {
-    let mut bundle = scan::open(path, HEAD_LIMIT)?;
-    let meter = &*bundle.meter;
-    let mut entries = scan::entries(&mut bundle.archive, meter)?;
-    let (json, _, signer) = read_signed_head(&mut entries, meter, key)?;
-    let manifest = Manifest::from_json(&json)?;
-    check_comment(&manifest, &signer)?;
-    Ok((manifest, signer))
+    read_with(bundle.into(), |mut bundle| {
+        let meter = &*bundle.meter;
+        let mut entries = scan::entries(&mut bundle.archive, meter)?;
+        let (json, _, signer) = read_signed_head(&mut entries, meter, key)?;
+        let manifest = Manifest::from_json(&json)?;
+        check_comment(&manifest, &signer)?;
+        Ok((manifest, signer))
+    })
 }
 
 /// The signature's trusted comment must be the one the manifest implies.
@@ -138,38 +144,39 @@ fn check_comment(manifest: &Manifest, signer: &SignatureInfo) -> Result<(), Veri
 /// rest of the file to its end, so every gzip member and the end of the
 /// archive are checked and the file's SHA-256 is known; payload files are
 /// not hashed (that is `verify`'s work).
-pub fn inspect_bundle(
-    path: &Path,
+pub fn inspect_bundle<'a>(
+    bundle: impl Into<BundleRef<'a>>,
     key: Option<&PublicKey>,
 ) -> Result<InspectedBundle, VerifyError> {
-    let mut bundle = scan::open(path, HEAD_LIMIT)?;
-    let meter = std::rc::Rc::clone(&bundle.meter);
-    let (manifest, signer) = {
-        let mut entries = scan::entries(&mut bundle.archive, &meter)?;
-        let (json, signer) = match key {
-            Some(key) => {
-                let (json, _, signer) = read_signed_head(&mut entries, &meter, key)?;
-                (json, Some(signer))
-            }
-            None => {
-                let json = read_manifest_entry(&mut entries, &meter)?;
-                let signer = read_signature_entry(&mut entries, &meter)?
-                    .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .and_then(|text| sign::describe_signature(&text).ok());
-                (json, signer)
-            }
+    read_with(bundle.into(), |mut bundle| {
+        let meter = std::rc::Rc::clone(&bundle.meter);
+        let (manifest, signer) = {
+            let mut entries = scan::entries(&mut bundle.archive, &meter)?;
+            let (json, signer) = match key {
+                Some(key) => {
+                    let (json, _, signer) = read_signed_head(&mut entries, &meter, key)?;
+                    (json, Some(signer))
+                }
+                None => {
+                    let json = read_manifest_entry(&mut entries, &meter)?;
+                    let signer = read_signature_entry(&mut entries, &meter)?
+                        .and_then(|bytes| String::from_utf8(bytes).ok())
+                        .and_then(|text| sign::describe_signature(&text).ok());
+                    (json, signer)
+                }
+            };
+            let manifest = Manifest::from_json(&json)?;
+            meter.set_limit(budget(&manifest, json.len() as u64 + SIGNATURE_CAP));
+            scan::skip_rest(&mut entries, &meter)?;
+            (manifest, signer)
         };
-        let manifest = Manifest::from_json(&json)?;
-        meter.set_limit(budget(&manifest, json.len() as u64 + SIGNATURE_CAP));
-        scan::skip_rest(&mut entries, &meter)?;
-        (manifest, signer)
-    };
-    let sha256 = scan::drain(bundle)?;
-    Ok(InspectedBundle {
-        manifest,
-        signer,
-        verified: key.is_some(),
-        sha256,
+        let sha256 = scan::drain(bundle)?;
+        Ok(InspectedBundle {
+            manifest,
+            signer,
+            verified: key.is_some(),
+            sha256,
+        })
     })
 }
 
@@ -192,104 +199,139 @@ fn read_signed_head(
     Ok((json, signature, signer))
 }
 
+/// The key of `keyring` that `bundle`'s signature names (see
+/// [`Keyring::pick`]); the bundle's head is read only when there is a choice.
+pub fn signer<'a>(
+    bundle: impl Into<BundleRef<'a>>,
+    keyring: &Keyring,
+) -> Result<PublicKey, KeyringError> {
+    let bundle = bundle.into();
+    let key_id = match keyring.ids().len() {
+        0 | 1 => None,
+        _ => read_unverified(bundle)?.1.map(|signature| signature.key_id),
+    };
+    keyring.pick(bundle.path(), key_id)
+}
+
 /// Reads manifest + signature description without verifying (for `ferry inspect`).
 /// The signature is None when the bundle has none, or none that parses.
-pub fn read_unverified(path: &Path) -> Result<(Manifest, Option<SignatureInfo>), VerifyError> {
-    let mut bundle = scan::open(path, HEAD_LIMIT)?;
-    let meter = &*bundle.meter;
-    let mut entries = scan::entries(&mut bundle.archive, meter)?;
-    let json = read_manifest_entry(&mut entries, meter)?;
-    let signature = read_signature_entry(&mut entries, meter)?
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| sign::describe_signature(&text).ok());
-    Ok((Manifest::from_json(&json)?, signature))
+pub fn read_unverified<'a>(
+    bundle: impl Into<BundleRef<'a>>,
+) -> Result<(Manifest, Option<SignatureInfo>), VerifyError> {
+    read_with(bundle.into(), |mut bundle| {
+        let meter = &*bundle.meter;
+        let mut entries = scan::entries(&mut bundle.archive, meter)?;
+        let json = read_manifest_entry(&mut entries, meter)?;
+        let signature = read_signature_entry(&mut entries, meter)?
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| sign::describe_signature(&text).ok());
+        Ok((Manifest::from_json(&json)?, signature))
+    })
 }
 
 /// Reads one payload file (capped size), checking its hash against the manifest.
 ///
 /// The manifest is not signature-checked here: verify the bundle first.
-pub fn read_payload_file(path: &Path, entry: &str) -> Result<Vec<u8>, VerifyError> {
-    let mut bundle = scan::open(path, HEAD_LIMIT)?;
-    let meter = &*bundle.meter;
-    let mut entries = scan::entries(&mut bundle.archive, meter)?;
-    let json = read_manifest_entry(&mut entries, meter)?;
-    let manifest = Manifest::from_json(&json)?;
-    let expected = manifest
-        .files()
-        .find(|file| file.path == entry)
-        .ok_or_else(|| VerifyError::UnexpectedFile {
-            path: entry.to_string(),
-        })?;
-    if expected.size > PAYLOAD_READ_CAP {
-        return Err(VerifyError::TooLarge {
-            limit: PAYLOAD_READ_CAP,
-        });
-    }
-    meter.set_limit(budget(&manifest, json.len() as u64 + SIGNATURE_CAP));
-    while let Some(mut found) = scan::next_entry(&mut entries, meter)? {
-        if found.path != entry.as_bytes() {
-            continue;
-        }
-        if let Kind::Other(kind) = scan::kind(&found) {
-            return Err(VerifyError::NotRegularFile {
+pub fn read_payload_file<'a>(
+    bundle: impl Into<BundleRef<'a>>,
+    entry: &str,
+) -> Result<Vec<u8>, VerifyError> {
+    read_with(bundle.into(), |mut bundle| {
+        let meter = &*bundle.meter;
+        let mut entries = scan::entries(&mut bundle.archive, meter)?;
+        let json = read_manifest_entry(&mut entries, meter)?;
+        let manifest = Manifest::from_json(&json)?;
+        let expected = manifest
+            .files()
+            .find(|file| file.path == entry)
+            .ok_or_else(|| VerifyError::UnexpectedFile {
                 path: entry.to_string(),
-                kind: kind.to_string(),
+            })?;
+        if expected.size > PAYLOAD_READ_CAP {
+            return Err(VerifyError::TooLarge {
+                limit: PAYLOAD_READ_CAP,
             });
         }
-        let mut data = Vec::new();
-        scan::stream_checked(
-            &mut found.entry,
-            expected,
-            Some(&mut data as &mut dyn std::io::Write),
-            path,
-            meter,
-        )?;
-        return Ok(data);
-    }
-    Err(VerifyError::MissingFiles {
-        paths: vec![entry.to_string()],
+        meter.set_limit(budget(&manifest, json.len() as u64 + SIGNATURE_CAP));
+        while let Some(mut found) = scan::next_entry(&mut entries, meter)? {
+            if found.path != entry.as_bytes() {
+                continue;
+            }
+            if let Kind::Other(kind) = scan::kind(&found) {
+                return Err(VerifyError::NotRegularFile {
+                    path: entry.to_string(),
+                    kind: kind.to_string(),
+                });
+            }
+            let mut data = Vec::new();
+            scan::stream_checked(
+                &mut found.entry,
+                expected,
+                Some(&mut data as &mut dyn std::io::Write),
+                Path::new(entry),
+                meter,
+            )?;
+            return Ok(data);
+        }
+        Err(VerifyError::MissingFiles {
+            paths: vec![entry.to_string()],
+        })
     })
+}
+
+/// Opens `input` and runs `read` over it; when `read` refuses the bundle
+/// and it comes in parts, a part that is not the listed one is named instead.
+fn read_with<T>(
+    input: BundleRef<'_>,
+    read: impl FnOnce(scan::Bundle) -> Result<T, VerifyError>,
+) -> Result<T, VerifyError> {
+    let bundle = scan::open(input, HEAD_LIMIT)?;
+    let meter = std::rc::Rc::clone(&bundle.meter);
+    read(bundle).map_err(|err| meter.blame(err))
 }
 
 /// The whole verification; extracts into `out_dir` when given.
 fn verify_into(
-    path: &Path,
+    input: BundleRef<'_>,
     key: &PublicKey,
     out_dir: Option<&Path>,
 ) -> Result<VerifiedBundle, VerifyError> {
-    let mut bundle = scan::open(path, HEAD_LIMIT)?;
-    let meter = std::rc::Rc::clone(&bundle.meter);
-    let verified = {
-        let mut entries = scan::entries(&mut bundle.archive, &meter)?;
-        let (json, signature, signer) = read_signed_head(&mut entries, &meter, key)?;
-        let manifest = Manifest::from_json(&json)?;
-        check_comment(&manifest, &signer)?;
-        check_manifest_paths(&manifest).map_err(|problem| match problem {
-            PathProblem::Unsafe(path) => VerifyError::UnsafePath { path },
-            PathProblem::Duplicate(path) => VerifyError::DuplicateEntry { path },
-            PathProblem::Collision(first, second) => VerifyError::PathCollision { first, second },
-        })?;
-        meter.set_limit(budget(
-            &manifest,
-            (json.len() + signature.len()) as u64 + SIGNATURE_CAP,
-        ));
-        let (sums, sums_signature) = read_sums(&mut entries, &manifest, &json, key, &meter)?;
-        if let Some(dir) = out_dir {
-            write_new(dir, MANIFEST_NAME, &json)?;
-            write_new(dir, SIGNATURE_NAME, &signature)?;
-            write_new(dir, SUMS_NAME, &sums)?;
-            write_new(dir, SUMS_SIGNATURE_NAME, &sums_signature)?;
-        }
-        let payload_bytes = check_payload(&mut entries, &manifest, &meter, out_dir)?;
-        (manifest, signer, payload_bytes)
-    };
-    let (manifest, signer, payload_bytes) = verified;
-    let sha256 = scan::drain(bundle)?;
-    Ok(VerifiedBundle {
-        manifest,
-        signer,
-        payload_bytes,
-        sha256,
+    read_with(input, |mut bundle| {
+        let meter = std::rc::Rc::clone(&bundle.meter);
+        let verified = {
+            let mut entries = scan::entries(&mut bundle.archive, &meter)?;
+            let (json, signature, signer) = read_signed_head(&mut entries, &meter, key)?;
+            let manifest = Manifest::from_json(&json)?;
+            check_comment(&manifest, &signer)?;
+            check_manifest_paths(&manifest).map_err(|problem| match problem {
+                PathProblem::Unsafe(path) => VerifyError::UnsafePath { path },
+                PathProblem::Duplicate(path) => VerifyError::DuplicateEntry { path },
+                PathProblem::Collision(first, second) => {
+                    VerifyError::PathCollision { first, second }
+                }
+            })?;
+            meter.set_limit(budget(
+                &manifest,
+                (json.len() + signature.len()) as u64 + SIGNATURE_CAP,
+            ));
+            let (sums, sums_signature) = read_sums(&mut entries, &manifest, &json, key, &meter)?;
+            if let Some(dir) = out_dir {
+                write_new(dir, MANIFEST_NAME, &json)?;
+                write_new(dir, SIGNATURE_NAME, &signature)?;
+                write_new(dir, SUMS_NAME, &sums)?;
+                write_new(dir, SUMS_SIGNATURE_NAME, &sums_signature)?;
+            }
+            let payload_bytes = check_payload(&mut entries, &manifest, &meter, out_dir)?;
+            (manifest, signer, payload_bytes)
+        };
+        let (manifest, signer, payload_bytes) = verified;
+        let sha256 = scan::drain(bundle)?;
+        Ok(VerifiedBundle {
+            manifest,
+            signer,
+            payload_bytes,
+            sha256,
+        })
     })
 }
 

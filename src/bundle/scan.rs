@@ -9,7 +9,9 @@
 
 use super::gunzip::{Gunzip, GzipProblem, Problem};
 use super::hashing::Hashing;
+use super::input::{open_parts, BundleRef, Reader};
 use super::manifest::FileEntry;
+use super::part_stream::PartStream;
 use super::paths::is_safe_path;
 use super::tar_layout::padding;
 use super::verify_error::VerifyError;
@@ -44,9 +46,21 @@ pub(crate) struct Meter {
     padding: Cell<(u64, u64)>,
     /// The first offset inside `padding` found not to be zero.
     stray: Cell<Option<u64>>,
+    /// The parts being read in place, when the bundle is split.
+    parts: Option<PartStream>,
 }
 
 impl Meter {
+    /// The verdict on a bundle refused with `err`: when it is read from
+    /// parts and one of them is not the one its index lists, that part is
+    /// named instead (the refusal was only its consequence).
+    pub(crate) fn blame(&self, err: VerifyError) -> VerifyError {
+        match self.parts.as_ref().and_then(PartStream::blame) {
+            Some(part) => VerifyError::Part(part),
+            None => err,
+        }
+    }
+
     /// Sets the number of decompressed bytes the whole archive may hold.
     pub(crate) fn set_limit(&self, limit: u64) {
         self.limit.set(limit);
@@ -103,8 +117,8 @@ impl<R: Read> Read for Limited<R> {
     }
 }
 
-/// The decompressed stream of a bundle file.
-pub(crate) type Stream = Limited<Gunzip<File>>;
+/// The decompressed stream of a bundle.
+pub(crate) type Stream = Limited<Gunzip<Reader>>;
 /// One archive entry.
 pub(crate) type Entry<'a> = tar::Entry<'a, Stream>;
 
@@ -116,8 +130,32 @@ pub(crate) struct Bundle {
     pub(crate) meter: Rc<Meter>,
 }
 
-/// Opens `path` for reading with an initial decompressed-bytes `limit`.
-pub(crate) fn open(path: &Path, limit: u64) -> Result<Bundle, VerifyError> {
+/// Opens `input` for reading with an initial decompressed-bytes `limit`.
+pub(crate) fn open(input: BundleRef<'_>, limit: u64) -> Result<Bundle, VerifyError> {
+    let (reader, parts) = match input {
+        BundleRef::File(path) => (Reader::File(open_file(path)?), None),
+        BundleRef::Parts(split) => {
+            let parts = open_parts(split)?;
+            (Reader::Parts(parts.clone()), Some(parts))
+        }
+    };
+    let meter = Rc::new(Meter {
+        parts,
+        ..Meter::default()
+    });
+    meter.set_limit(limit);
+    let stream = Limited {
+        inner: Gunzip::new(reader, Rc::clone(&meter.gzip)),
+        meter: Rc::clone(&meter),
+    };
+    Ok(Bundle {
+        archive: tar::Archive::new(stream),
+        meter,
+    })
+}
+
+/// Opens one bundle file, saying clearly when it is not there or a folder.
+fn open_file(path: &Path) -> Result<File, VerifyError> {
     let file = File::open(path).map_err(|source| match source.kind() {
         io::ErrorKind::NotFound => VerifyError::NotFound {
             path: path.to_path_buf(),
@@ -132,16 +170,7 @@ pub(crate) fn open(path: &Path, limit: u64) -> Result<Bundle, VerifyError> {
             path: path.to_path_buf(),
         });
     }
-    let meter = Rc::new(Meter::default());
-    meter.set_limit(limit);
-    let stream = Limited {
-        inner: Gunzip::new(file, Rc::clone(&meter.gzip)),
-        meter: Rc::clone(&meter),
-    };
-    Ok(Bundle {
-        archive: tar::Archive::new(stream),
-        meter,
-    })
+    Ok(file)
 }
 
 /// Turns an error from the decompressed stream into a verdict.
@@ -333,7 +362,11 @@ pub(crate) fn drain(bundle: Bundle) -> Result<String, VerifyError> {
     }
     // The gzip reader hands back end of file only after the last member's
     // trailer checked out and nothing followed it.
-    stream.inner.file_sha256().ok_or(VerifyError::Truncated)
+    let sha256 = stream.inner.file_sha256().ok_or(VerifyError::Truncated)?;
+    if let Some(parts) = &meter.parts {
+        parts.check_whole(&sha256)?;
+    }
+    Ok(sha256)
 }
 
 /// What an entry is, as far as the rules care.

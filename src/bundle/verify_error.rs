@@ -2,11 +2,15 @@
 //! reader decides which one applies, the CLI maps them to exit codes.
 
 use super::manifest::ManifestError;
+use super::part_error::PartError;
 use std::path::PathBuf;
 
 /// A bundle that cannot be trusted or read.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
+    /// A part of a split bundle is missing, cut short or not the listed one.
+    #[error(transparent)]
+    Part(#[from] PartError),
     /// The bundle path names nothing.
     #[error("there is no bundle at {path}; check the path (ferry bundle writes one, e.g. kyma-1.0.0-1.3.0.ferry.tar.gz)")]
     NotFound {

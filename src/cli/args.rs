@@ -198,8 +198,10 @@ Example: ferry push kyma-1.0.0-1.3.0.ferry.tar.gz --pub ops.pub --registry regis
 For removable media with a file-size limit (FAT32 holds files up to 4 GiB, a DVD 4.7 GB).
 NAME becomes NAME.part-0001, NAME.part-0002, ... plus NAME.parts (the SHA-256 of every
 part and of the whole bundle, in sha256sum format) and NAME.parts.minisig. Sizes take K, M,
-G and T (powers of 1024). On the other side, `ferry join NAME.parts --pub KEY` checks the
-signature and every part, then writes NAME. By hand:
+G and T (powers of 1024); `ferry bundle --split-size 4G` writes the parts directly. On the
+other side verify, inspect, guide, apply and push read the parts in place (give NAME.parts,
+any part, or NAME), and `ferry join NAME.parts --pub KEY` checks the signature and every part,
+then writes NAME. By hand:
   minisign -Vm NAME.parts -p ops.pub && sha256sum -c --ignore-missing NAME.parts
   cat NAME.part-* > NAME && sha256sum -c NAME.parts
 
@@ -445,6 +447,10 @@ pub struct BundleArgs {
     /// Build from an archive made by `ferry mirror` instead of GitHub, with no network.
     #[arg(long, value_name = "DIR")]
     pub source: Option<PathBuf>,
+    /// Write the bundle as parts no larger than SIZE (e.g. 4G for FAT32)
+    /// with a signed part index, as `ferry split` does, instead of one file.
+    #[arg(long, value_parser = byte_size, value_name = "SIZE")]
+    pub split_size: Option<u64>,
     /// Download cache [default: the user cache dir, e.g. ~/.cache/ferry].
     #[arg(long, env = "FERRY_CACHE", value_name = "DIR")]
     pub cache: Option<PathBuf>,
@@ -529,7 +535,8 @@ pub struct MirrorVerifyArgs {
 /// `ferry verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The bundle.
+    /// The bundle: its file, or a split bundle's NAME.parts (or any of its
+    /// parts), read in place.
     pub bundle: PathBuf,
     /// The keys to trust.
     #[command(flatten)]
@@ -545,7 +552,8 @@ pub struct VerifyArgs {
 /// `ferry inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The bundle.
+    /// The bundle: its file, or a split bundle's NAME.parts (or any of its
+    /// parts), read in place.
     pub bundle: PathBuf,
     /// Check the manifest's signature with the trusted keys (the payload is
     /// not read: `ferry verify` checks every file).
@@ -559,7 +567,8 @@ pub struct InspectArgs {
 /// `ferry images`.
 #[derive(Debug, Args)]
 pub struct ImagesArgs {
-    /// The bundle.
+    /// The bundle: its file, or a split bundle's NAME.parts (or any of its
+    /// parts), read in place.
     pub bundle: PathBuf,
     /// Check the manifest's signature with the trusted keys first.
     #[command(flatten)]
@@ -575,7 +584,8 @@ pub struct ImagesArgs {
 /// `ferry guide`.
 #[derive(Debug, Args)]
 pub struct GuideArgs {
-    /// The bundle.
+    /// The bundle: its file, or a split bundle's NAME.parts (or any of its
+    /// parts), read in place.
     pub bundle: PathBuf,
     /// Check the bundle's signature with the trusted keys before showing
     /// anything (without any, the guide is shown marked UNVERIFIED).
@@ -612,7 +622,8 @@ pub struct ClusterArgs {
 /// `ferry apply`.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// The bundle.
+    /// The bundle: its file, or a split bundle's NAME.parts (or any of its
+    /// parts), read in place.
     pub bundle: PathBuf,
     /// The keys to trust.
     #[command(flatten)]
@@ -675,7 +686,8 @@ pub struct ApplyArgs {
 /// `ferry push`.
 #[derive(Debug, Args)]
 pub struct PushArgs {
-    /// The bundle.
+    /// The bundle: its file, or a split bundle's NAME.parts (or any of its
+    /// parts), read in place.
     pub bundle: PathBuf,
     /// The keys to trust.
     #[command(flatten)]

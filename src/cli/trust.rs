@@ -3,8 +3,10 @@
 //! reads a bundle.
 
 use crate::bundle::freshness::{self, Freshness};
+use crate::bundle::input::BundleInput;
 use crate::bundle::keyring::Keyring;
 use crate::bundle::manifest::Manifest;
+use crate::bundle::reader;
 use crate::bundle::sign::PublicKey;
 use crate::cli::args::TrustArgs;
 use crate::cli::exit::UsageError;
@@ -32,9 +34,29 @@ pub fn required_keyring(args: &TrustArgs) -> Result<Keyring> {
     })
 }
 
-/// The trusted key that signed `bundle`, for a command that must verify.
-pub fn signer_key(args: &TrustArgs, bundle: &Path) -> Result<PublicKey> {
-    Ok(required_keyring(args)?.signer_of(bundle)?)
+/// The bundle `path` names (one file, or a split bundle whose index is
+/// verified here) and the trusted key that signed it, for a command that
+/// must verify.
+pub fn signed_bundle(args: &TrustArgs, path: &Path) -> Result<(BundleInput, PublicKey)> {
+    let keyring = required_keyring(args)?;
+    let input = BundleInput::locate(path, Some(&keyring))?;
+    let key = reader::signer(&input, &keyring)?;
+    Ok((input, key))
+}
+
+/// The bundle `path` names and, when keys are trusted, the one that signed
+/// it (for `inspect` and `guide`, which also show unverified bundles).
+pub fn bundle_and_signer(
+    args: &TrustArgs,
+    path: &Path,
+) -> Result<(BundleInput, Option<PublicKey>)> {
+    let keyring = keyring(args)?;
+    let input = BundleInput::locate(path, keyring.as_ref())?;
+    let key = match &keyring {
+        Some(keyring) => Some(reader::signer(&input, keyring)?),
+        None => None,
+    };
+    Ok((input, key))
 }
 
 /// Refuses an expired bundle unless `allow_expired`; says on stderr when

@@ -11,6 +11,7 @@ use super::lock::{clear_abandoned_lock, lock_holder, spawn_heartbeat, take_lock}
 use super::overrides::apply_overrides;
 use super::status::journal_namespace;
 use crate::bundle::freshness::{self, created_seconds, format_time, Freshness};
+use crate::bundle::input::BundleInput;
 use crate::bundle::manifest::{Hop, Manifest};
 use crate::bundle::reader::verify_and_extract;
 use crate::bundle::sign::PublicKey;
@@ -24,13 +25,12 @@ use crate::upgrade::merge::Prefer;
 use crate::version::Version;
 use kube::api::DynamicObject;
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 /// Everything `ferry apply` was asked to do.
 pub struct ApplyRequest {
-    /// The bundle file.
-    pub bundle: PathBuf,
+    /// The bundle: one file or a split bundle's parts.
+    pub bundle: BundleInput,
     /// The trusted public key that signed the bundle.
     pub key: PublicKey,
     /// Apply a bundle past its expiry (`--allow-expired`; journaled).
@@ -117,7 +117,7 @@ pub async fn apply(
     let created = created_seconds(&manifest)?;
     console.say(&format!(
         "verified {}: {} {} -> {}, signed by key {}",
-        request.bundle.display(),
+        request.bundle.describe(),
         manifest.product,
         manifest.from,
         manifest.to,
@@ -219,7 +219,7 @@ pub async fn apply(
 
     let holder = lock_holder();
     take_lock(&journal, &holder, request.break_lock).await?;
-    let recorded = record_bundle(&journal, &request.bundle, created, &freshness).await;
+    let recorded = record_bundle(&journal, request.bundle.path(), created, &freshness).await;
     if let Err(err) = recorded {
         let _ = journal.unlock(&holder).await;
         return Err(err.into());
@@ -547,7 +547,7 @@ async fn gate(
             version: hop.version.to_string(),
             previous: hop.previous.to_string(),
             guides: hop.guides.clone(),
-            bundle: request.bundle.display().to_string(),
+            bundle: request.bundle.path().display().to_string(),
         });
     }
     journal.acknowledge(&hop.version.to_string()).await?;

@@ -34,7 +34,7 @@ impl ImageWorld {
     }
 
     /// An image world whose simulated cluster runs Kyma 1.0.0.
-    fn with_cluster() -> ImageWorld {
+    pub(crate) fn with_cluster() -> ImageWorld {
         ImageWorld::around(
             World::with_cluster(ClusterConfig {
                 kubernetes: (1, 15),
@@ -397,7 +397,12 @@ fn site_flags(site: &Registry) -> Vec<String> {
 }
 
 /// `ferry push` of `bundle` to `site` (plain HTTP), with `extra` flags.
-fn push(world: &World, bundle: &str, site: &Registry, extra: &[&str]) -> std::process::Output {
+pub(crate) fn push(
+    world: &World,
+    bundle: &str,
+    site: &Registry,
+    extra: &[&str],
+) -> std::process::Output {
     let flags = site_flags(site);
     let mut args = vec!["push", bundle, "--pub", "ops.pub"];
     args.extend(flags.iter().map(String::as_str));

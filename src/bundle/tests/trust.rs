@@ -33,7 +33,7 @@ fn the_keyring_picks_the_key_that_signed_and_names_the_trusted_ones_otherwise() 
     let other = Fixture::new();
     let third = Fixture::new();
     let both = Keyring::load(&[other.public_path.clone(), fx.public_path.clone()], None).unwrap();
-    let key = both.signer_of(&bundle).unwrap();
+    let key = crate::bundle::reader::signer(&bundle, &both).unwrap();
     assert_eq!(key.key_id(), fx.public.key_id());
     verify_bundle(&bundle, &key).unwrap();
 
@@ -42,7 +42,7 @@ fn the_keyring_picks_the_key_that_signed_and_names_the_trusted_ones_otherwise() 
         None,
     )
     .unwrap();
-    let err = strangers.signer_of(&bundle).unwrap_err();
+    let err = crate::bundle::reader::signer(&bundle, &strangers).unwrap_err();
     match &err {
         KeyringError::NotTrusted { found, trusted, .. } => {
             assert_eq!(found, &fx.public.key_id());

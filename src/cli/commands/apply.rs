@@ -6,7 +6,7 @@ use crate::cli::exit::UsageError;
 use crate::cli::output::outln;
 use crate::cli::output::print_json;
 use crate::cli::settings::Globals;
-use crate::cli::trust::signer_key;
+use crate::cli::trust::signed_bundle;
 use crate::cluster::connect::ClusterTarget;
 use crate::upgrade::gate::GuidePolicy;
 use crate::upgrade::merge::Prefer;
@@ -26,10 +26,10 @@ pub async fn run(globals: &Globals, args: &ApplyArgs) -> Result<()> {
             )
         }
     };
-    let key = signer_key(&args.trust, &args.bundle)?;
+    let (bundle, key) = signed_bundle(&args.trust, &args.bundle)?;
     let console = TerminalConsole::new(args.json, globals.quiet);
     let request = ApplyRequest {
-        bundle: args.bundle.clone(),
+        bundle,
         key,
         allow_expired: args.allow_expired,
         target: ClusterTarget {

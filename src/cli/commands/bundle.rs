@@ -1,6 +1,9 @@
 //! `ferry bundle`: plan, download, pack and sign.
 
+use super::parts::index_json;
 use crate::archive::ArchiveSource;
+use crate::bundle::parts::{self, PartIndex};
+use crate::bundle::sign::SecretKey;
 use crate::cli::args::BundleArgs;
 use crate::cli::exit::UsageError;
 use crate::cli::output::outln;
@@ -8,7 +11,7 @@ use crate::cli::output::{human_size, print_json};
 use crate::cli::settings::{fetcher, image_options, load_signing_key, Globals};
 use crate::pack;
 use crate::pack::origin::Origin;
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use serde_json::json;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
@@ -17,6 +20,9 @@ use std::path::Path;
 pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
     let profile = globals.profile()?;
     check_output(&args.output, &args.key, args.force)?;
+    if args.split_size.is_some() {
+        check_output(&parts::index_path(&args.output), &args.key, args.force)?;
+    }
     let key = load_signing_key(&args.key)?;
     let progress = globals.progress();
     let http = globals.http(progress.clone(), args.github.ca_cert.as_deref())?;
@@ -65,6 +71,10 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
         options,
     )
     .await?;
+    let split = match args.split_size {
+        Some(size) => Some(split_output(&args.output, size, &key)?),
+        None => None,
+    };
     let layout = manifest.images.as_ref();
     let image_count = layout.map_or(0, |l| l.images.len());
     let image_bytes: u64 = layout.map_or(0, |l| l.files.iter().map(|f| f.size).sum());
@@ -83,6 +93,7 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
             "images": image_count,
             "image_bytes": image_bytes,
             "image_bytes_without_sharing": image_bytes_unshared,
+            "parts": split.as_ref().map(index_json),
         }));
     }
     outln!(
@@ -111,8 +122,25 @@ pub async fn run(globals: &Globals, args: &BundleArgs) -> Result<()> {
             human_size(image_bytes_unshared)
         )?;
     }
+    if let Some(index) = &split {
+        outln!(
+            "split into {} parts of at most {}: {} lists them (ferry join rebuilds the one file)",
+            index.parts.len(),
+            human_size(index.part_size),
+            parts::index_path(&args.output).display()
+        )?;
+    }
     outln!("sha256 {}", summary.sha256)?;
     Ok(())
+}
+
+/// Splits the bundle just written into parts of `size` signed with `key`,
+/// then removes the one file (the parts and index replace it).
+fn split_output(output: &Path, size: u64, key: &SecretKey) -> Result<PartIndex> {
+    let index = parts::split(output, size, key, true)?;
+    std::fs::remove_file(output)
+        .with_context(|| format!("cannot remove {} after splitting it", output.display()))?;
+    Ok(index)
 }
 
 /// Refuses, before anything is downloaded, an output that cannot or must not

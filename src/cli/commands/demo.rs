@@ -105,6 +105,7 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
             created: None,
             jobs: 4,
             source: None,
+            split_size: None,
             cache: Some(cache),
             json: false,
         },

@@ -12,7 +12,9 @@ use anyhow::Result;
 /// Prints the guides of the selected hop.
 pub fn run(args: &GuideArgs) -> Result<()> {
     let Shown {
-        manifest, verified, ..
+        manifest,
+        verified,
+        input,
     } = read_manifest(&args.bundle, &args.trust)?;
     let Some(hop) = manifest.find_hop(&args.hop) else {
         let hops: Vec<String> = manifest
@@ -43,7 +45,7 @@ pub fn run(args: &GuideArgs) -> Result<()> {
         warn_unverified(&args.bundle.display().to_string());
     }
     for file in guides {
-        let text = reader::read_payload_file(&args.bundle, &file.path)?;
+        let text = reader::read_payload_file(&input, &file.path)?;
         outln!(
             "==> {} (hop {} -> {}){} <==",
             file.path,

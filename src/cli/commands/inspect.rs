@@ -2,11 +2,12 @@
 //! when a trusted key is given.
 
 use crate::bundle::freshness::{self, FreshnessError};
+use crate::bundle::input::BundleInput;
 use crate::bundle::manifest::Manifest;
 use crate::bundle::reader;
 use crate::cli::args::{InspectArgs, TrustArgs};
 use crate::cli::output::{human_size, list_or_dash, outln, print_json};
-use crate::cli::trust::keyring;
+use crate::cli::trust::bundle_and_signer;
 use anyhow::Result;
 use std::path::Path;
 
@@ -16,37 +17,29 @@ pub(super) struct Shown {
     pub manifest: Manifest,
     /// True when the signature was checked against a trusted key.
     pub verified: bool,
+    /// Where the bundle was read from.
+    pub input: BundleInput,
 }
 
 /// Reads the whole bundle (see [`reader::inspect_bundle`]); with trusted
 /// keys, refuses it unless one of them signed the manifest.
 fn read_whole(bundle: &Path, trust: &TrustArgs) -> Result<reader::InspectedBundle> {
-    let key = match keyring(trust)? {
-        Some(keyring) => Some(keyring.signer_of(bundle)?),
-        None => None,
-    };
-    Ok(reader::inspect_bundle(bundle, key.as_ref())?)
+    let (input, key) = bundle_and_signer(trust, bundle)?;
+    Ok(reader::inspect_bundle(&input, key.as_ref())?)
 }
 
 /// Reads the manifest; with trusted keys, refuses it unless one signed it.
 pub(super) fn read_manifest(bundle: &Path, trust: &TrustArgs) -> Result<Shown> {
-    match keyring(trust)? {
-        Some(keyring) => {
-            let key = keyring.signer_of(bundle)?;
-            let (manifest, _) = reader::read_signed_manifest(bundle, &key)?;
-            Ok(Shown {
-                manifest,
-                verified: true,
-            })
-        }
-        None => {
-            let (manifest, _) = reader::read_unverified(bundle)?;
-            Ok(Shown {
-                manifest,
-                verified: false,
-            })
-        }
-    }
+    let (input, key) = bundle_and_signer(trust, bundle)?;
+    let manifest = match &key {
+        Some(key) => reader::read_signed_manifest(&input, key)?.0,
+        None => reader::read_unverified(&input)?.0,
+    };
+    Ok(Shown {
+        manifest,
+        verified: key.is_some(),
+        input,
+    })
 }
 
 /// `created ..., valid until ...`, saying EXPIRED when it is.

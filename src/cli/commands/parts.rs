@@ -10,7 +10,7 @@ use anyhow::Result;
 use serde_json::json;
 
 /// The index as JSON: the bundle, its digest and every part.
-fn index_json(index: &PartIndex) -> serde_json::Value {
+pub(super) fn index_json(index: &PartIndex) -> serde_json::Value {
     json!({
         "bundle": index.bundle,
         "size": index.size,

@@ -5,13 +5,13 @@ use crate::cli::args::PushArgs;
 use crate::cli::exit::UsageError;
 use crate::cli::output::{human_size, outln, print_json};
 use crate::cli::settings::Globals;
-use crate::cli::trust::{check_fresh, signer_key};
+use crate::cli::trust::{check_fresh, signed_bundle};
 use crate::registry::{PushSettings, Pusher};
 use anyhow::{Context, Result};
 
 /// Verifies, pushes and prints a summary.
 pub async fn run(globals: &Globals, args: &PushArgs) -> Result<()> {
-    let key = signer_key(&args.trust, &args.bundle)?;
+    let (bundle, key) = signed_bundle(&args.trust, &args.bundle)?;
     let progress = globals.progress();
     let pusher = Pusher::new(
         PushSettings {
@@ -24,7 +24,7 @@ pub async fn run(globals: &Globals, args: &PushArgs) -> Result<()> {
     )?;
     let work = tempfile::tempdir().context("cannot create a working directory")?;
     let root = work.path().join("bundle");
-    let verified = verify_and_extract(&args.bundle, &key, &root)?;
+    let verified = verify_and_extract(&bundle, &key, &root)?;
     check_fresh(&verified.manifest, args.allow_expired)?;
     let Some(layout) = &verified.manifest.images else {
         return Err(UsageError(format!(
@@ -35,7 +35,7 @@ pub async fn run(globals: &Globals, args: &PushArgs) -> Result<()> {
     };
     progress.line(&format!(
         "verified {}; pushing {} images to {}",
-        args.bundle.display(),
+        bundle.describe(),
         layout.images.len(),
         args.registry
     ));

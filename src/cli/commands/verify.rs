@@ -1,17 +1,18 @@
 //! `ferry verify`: signature and every file, or a non-zero exit.
 
 use crate::bundle::freshness::Freshness;
+use crate::bundle::input::BundleInput;
 use crate::bundle::reader;
 use crate::cli::args::VerifyArgs;
 use crate::cli::output::{human_size, outln, print_json};
-use crate::cli::trust::{check_fresh, signer_key};
+use crate::cli::trust::{check_fresh, signed_bundle};
 use anyhow::Result;
 use serde_json::json;
 
 /// Verifies and prints what was proven.
 pub fn run(args: &VerifyArgs) -> Result<()> {
-    let key = signer_key(&args.trust, &args.bundle)?;
-    let verified = reader::verify_bundle(&args.bundle, &key)?;
+    let (bundle, key) = signed_bundle(&args.trust, &args.bundle)?;
+    let verified = reader::verify_bundle(&bundle, &key)?;
     let manifest = &verified.manifest;
     let freshness = check_fresh(manifest, args.allow_expired)?;
     let expired = matches!(freshness, Freshness::ExpiredButAllowed { .. });
@@ -35,11 +36,12 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
             "expires": manifest.expires,
             "expired": expired,
             "sha256": verified.sha256,
+            "parts": parts_count(&bundle),
         }));
     }
     outln!(
         "OK: {} verified: signed by key {} ({}), {} files, {} checked",
-        args.bundle.display(),
+        bundle.describe(),
         verified.signer.key_id,
         verified.signer.trusted_comment,
         manifest.files().count(),
@@ -58,4 +60,12 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
     }
     outln!("sha256 {}", verified.sha256)?;
     Ok(())
+}
+
+/// How many parts the bundle was read from; None for one file.
+fn parts_count(bundle: &BundleInput) -> Option<usize> {
+    match bundle {
+        BundleInput::File(_) => None,
+        BundleInput::Parts(split) => Some(split.parts.parts.len()),
+    }
 }
