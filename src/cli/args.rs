@@ -614,9 +614,10 @@ pub struct ClusterArgs {
     /// Kubeconfig file [default: KUBECONFIG, else ~/.kube/config, else in-cluster].
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
-    /// Kubeconfig context [default: the current context].
+    /// Kubeconfig context [default: the current context]; repeat it to
+    /// upgrade (apply) or show (status) several clusters at once.
     #[arg(long, value_name = "NAME")]
-    pub context: Option<String>,
+    pub context: Vec<String>,
 }
 
 /// `ferry apply`.
@@ -678,6 +679,17 @@ pub struct ApplyArgs {
     /// is always checked (unless the host is named with --registry-insecure).
     #[arg(long, env = "FERRY_CA_CERT", value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
+    /// Upgrade every context this file lists (one per line, # comments),
+    /// as a fleet; adds to --context.
+    #[arg(long, value_name = "FILE")]
+    pub contexts_from: Option<PathBuf>,
+    /// A fleet: how many clusters are upgraded at the same time.
+    #[arg(long, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallel: u16,
+    /// A fleet: the directory of the per-cluster log files (CONTEXT.log, appended).
+    #[arg(long, default_value = "ferry-logs", value_name = "DIR")]
+    pub log_dir: PathBuf,
     /// Print a JSON summary on stdout (progress goes to stderr).
     #[arg(long)]
     pub json: bool,
@@ -722,6 +734,9 @@ pub struct StatusArgs {
     /// The cluster.
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    /// Show every context of the kubeconfig, one line each (a fleet).
+    #[arg(long, conflicts_with = "context")]
+    pub all_contexts: bool,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,

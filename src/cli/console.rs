@@ -131,7 +131,8 @@ impl InstallerSpinner {
     }
 }
 
-fn describe(phase: &InstallPhase) -> String {
+/// One line for an installer phase, as the consoles show it.
+pub(crate) fn describe_phase(phase: &InstallPhase) -> String {
     match phase {
         InstallPhase::Pending => "installer: waiting to start".to_string(),
         InstallPhase::InProgress { description } => format!("installer: InProgress, {description}"),
@@ -150,7 +151,7 @@ impl InstallObserver for InstallerSpinner {
         if self.quiet {
             return;
         }
-        let text = describe(phase);
+        let text = describe_phase(phase);
         let seconds = elapsed.as_secs();
         match &self.bar {
             Some(bar) => {

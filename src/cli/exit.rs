@@ -20,8 +20,40 @@ pub struct UsageError(pub String);
 #[error("{0}")]
 pub struct ReportedInJson(pub String);
 
+/// A fleet run in which some clusters did not finish: exit code 1 when one
+/// failed, 3 when the rest only wait for the operator (a migration guide).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct FleetIncomplete {
+    /// What did not finish and what to do.
+    pub message: String,
+    /// True when at least one cluster failed.
+    pub failed: bool,
+}
+
+impl FleetIncomplete {
+    /// 1 when a cluster failed, else 3 (the rest wait for the operator).
+    pub fn exit_code(&self) -> i32 {
+        if self.failed {
+            ERROR
+        } else {
+            NEEDS_OPERATOR
+        }
+    }
+}
+
+/// True when the command already printed its `--json` failure object (the
+/// marker may be the error or a context around it).
+pub fn reported_in_json(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<ReportedInJson>().is_some()
+        || err.chain().any(|cause| cause.is::<ReportedInJson>())
+}
+
 /// The exit code for an error.
 pub fn code_for(err: &anyhow::Error) -> i32 {
+    if let Some(fleet) = err.downcast_ref::<FleetIncomplete>() {
+        return fleet.exit_code();
+    }
     let stopped_for_operator = err.chain().any(|cause| {
         cause
             .downcast_ref::<crate::upgrade::runner::UpgradeError>()

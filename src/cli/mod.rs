@@ -5,6 +5,7 @@ pub mod args;
 mod commands;
 mod console;
 mod exit;
+mod fleet_console;
 mod interrupt;
 mod output;
 mod progress;
@@ -55,7 +56,7 @@ pub fn main() -> i32 {
         Err(err) => {
             let code = exit::code_for(&err);
             exit::print_error(&err);
-            if json && !err.chain().any(|cause| cause.is::<exit::ReportedInJson>()) {
+            if json && !exit::reported_in_json(&err) {
                 let _ =
                     output::write_stdout(format_args!("{}\n", output::json_failure(&err, code)));
             }

@@ -87,36 +87,62 @@ fn read_kubeconfig(paths: &[PathBuf]) -> Result<Kubeconfig, ClusterError> {
     Ok(merged)
 }
 
+/// The kubeconfig files of `source`, merged, and how to name them in
+/// messages; None for the in-cluster service account.
+async fn merged_kubeconfig(
+    source: ConfigSource,
+) -> Result<Option<(Kubeconfig, PathBuf)>, ClusterError> {
+    let paths = match source {
+        ConfigSource::Flag(p) | ConfigSource::Home(p) => vec![p],
+        ConfigSource::Env(ps) => ps,
+        ConfigSource::EnvMissing(paths) => return Err(ClusterError::KubeconfigMissing { paths }),
+        ConfigSource::InCluster => return Ok(None),
+    };
+    let shown = std::env::join_paths(&paths)
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| paths.first().cloned().unwrap_or_default());
+    let read = shown.clone();
+    let kubeconfig = tokio::task::spawn_blocking(move || read_kubeconfig(&paths))
+        .await
+        .map_err(|e| ClusterError::Kubeconfig {
+            path: read.clone(),
+            source: kube::config::KubeconfigError::ReadConfig(std::io::Error::other(e), read),
+        })??;
+    Ok(Some((kubeconfig, shown)))
+}
+
+/// The source kubectl would use, given `--kubeconfig`.
+fn source_for(flag: Option<&Path>) -> ConfigSource {
+    config_source(
+        flag,
+        std::env::var_os("KUBECONFIG").as_deref(),
+        dirs::home_dir().as_deref(),
+        Path::is_file,
+    )
+}
+
+/// Every context of the kubeconfig (`--kubeconfig`, else as kubectl finds
+/// it), in file order, for `ferry status --all-contexts`.
+pub async fn context_names(flag: Option<&Path>) -> Result<Vec<String>, ClusterError> {
+    match merged_kubeconfig(source_for(flag)).await? {
+        Some((kubeconfig, _)) => Ok(kubeconfig.contexts.into_iter().map(|c| c.name).collect()),
+        None => Err(ClusterError::NoContextsToList),
+    }
+}
+
 /// Builds the client configuration for `target` from `source`.
 async fn load_config(
     target: &ClusterTarget,
     source: ConfigSource,
 ) -> Result<kube::Config, ClusterError> {
-    let paths = match source {
-        ConfigSource::Flag(p) | ConfigSource::Home(p) => vec![p],
-        ConfigSource::Env(ps) => ps,
-        ConfigSource::EnvMissing(paths) => return Err(ClusterError::KubeconfigMissing { paths }),
-        ConfigSource::InCluster => {
-            if let Some(context) = &target.context {
-                return Err(ClusterError::ContextWithoutKubeconfig {
-                    context: context.clone(),
-                });
-            }
-            return kube::Config::incluster().map_err(|source| ClusterError::NoConfig { source });
+    let Some((kubeconfig, shown)) = merged_kubeconfig(source).await? else {
+        if let Some(context) = &target.context {
+            return Err(ClusterError::ContextWithoutKubeconfig {
+                context: context.clone(),
+            });
         }
+        return kube::Config::incluster().map_err(|source| ClusterError::NoConfig { source });
     };
-    let shown = std::env::join_paths(&paths)
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| paths.first().cloned().unwrap_or_default());
-    let kubeconfig = tokio::task::spawn_blocking(move || read_kubeconfig(&paths))
-        .await
-        .map_err(|e| ClusterError::Kubeconfig {
-            path: shown.clone(),
-            source: kube::config::KubeconfigError::ReadConfig(
-                std::io::Error::other(e),
-                shown.clone(),
-            ),
-        })??;
     if let Some(context) = &target.context {
         if !kubeconfig
             .contexts
@@ -147,13 +173,7 @@ async fn load_config(
 pub async fn connect(target: &ClusterTarget) -> Result<kube::Client, ClusterError> {
     // kube-rs builds its TLS configuration with the process-wide provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let source = config_source(
-        target.kubeconfig.as_deref(),
-        std::env::var_os("KUBECONFIG").as_deref(),
-        dirs::home_dir().as_deref(),
-        Path::is_file,
-    );
-    let mut config = load_config(target, source).await?;
+    let mut config = load_config(target, source_for(target.kubeconfig.as_deref())).await?;
     // ferry retries on its own terms (see `retry`), including 500s.
     config.default_retry = false;
     let url = config.cluster_url.to_string();

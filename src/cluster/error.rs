@@ -37,6 +37,9 @@ pub enum ClusterError {
         #[source]
         source: kube::config::InClusterError,
     },
+    /// `--all-contexts` was asked for but there is no kubeconfig to list.
+    #[error("--all-contexts needs a kubeconfig, but ferry found none; pass --kubeconfig FILE or set KUBECONFIG")]
+    NoContextsToList,
     /// `--context` was given but there is no kubeconfig to pick it from.
     #[error("--context {context} needs a kubeconfig, but ferry found none (in-cluster configuration has no contexts)")]
     ContextWithoutKubeconfig {

@@ -2,7 +2,26 @@
 //! a way to ask, and an observer for the installer. The CLI implements it
 //! with prompts and spinners; tests with a recorder.
 
+use crate::bundle::manifest::Hop;
 use crate::cluster::installer::InstallObserver;
+use crate::version::Version;
+
+/// Where a run stands, for consoles that show it as data (the fleet table)
+/// rather than as lines.
+#[derive(Debug, Clone, Copy)]
+pub enum Stage<'a> {
+    /// The cluster's version is known and this many hops remain.
+    Located {
+        /// The version the cluster runs.
+        current: &'a Version,
+        /// How many hops remain.
+        hops: usize,
+    },
+    /// A hop starts (after its guides were acknowledged).
+    HopStarted(&'a Hop),
+    /// A hop finished: the cluster runs its version.
+    HopFinished(&'a Hop),
+}
 
 /// The operator's side of an upgrade.
 pub trait Console: Send + Sync {
@@ -16,4 +35,28 @@ pub trait Console: Send + Sync {
     fn show_guide(&self, title: &str, text: &str);
     /// Receives the installer's progress while a hop finishes.
     fn installer(&self) -> &dyn InstallObserver;
+    /// Learns where the run stands; the lines of `say` say it too.
+    fn stage(&self, _stage: Stage<'_>) {}
+}
+
+/// A shared console is a console (the fleet keeps each cluster's to end its row).
+impl<C: Console + ?Sized> Console for std::sync::Arc<C> {
+    fn say(&self, line: &str) {
+        (**self).say(line);
+    }
+    fn interactive(&self) -> bool {
+        (**self).interactive()
+    }
+    fn confirm(&self, question: &str) -> bool {
+        (**self).confirm(question)
+    }
+    fn show_guide(&self, title: &str, text: &str) {
+        (**self).show_guide(title, text);
+    }
+    fn installer(&self) -> &dyn InstallObserver {
+        (**self).installer()
+    }
+    fn stage(&self, stage: Stage<'_>) {
+        (**self).stage(stage);
+    }
 }

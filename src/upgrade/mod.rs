@@ -6,6 +6,7 @@
 pub mod console;
 mod error;
 pub mod files;
+pub mod fleet;
 pub mod gate;
 pub mod hops;
 mod locate;

@@ -1,7 +1,7 @@
 //! `ferry apply` as a library call: verify, locate, preflight, then run the
 //! remaining hops one by one, recording each in the cluster's journal.
 
-use super::console::Console;
+use super::console::{Console, Stage};
 pub use super::error::UpgradeError;
 use super::files::{LoadedStep, Relocation, StepLoader};
 use super::gate::{Gate, GuidePolicy};
@@ -15,6 +15,7 @@ use crate::bundle::input::BundleInput;
 use crate::bundle::manifest::{Hop, Manifest};
 use crate::bundle::reader::verify_and_extract;
 use crate::bundle::sign::PublicKey;
+use crate::bundle::SignatureInfo;
 use crate::cluster::apply::{Applier, Change};
 use crate::cluster::connect::{connect, ClusterTarget};
 use crate::cluster::installer_watch::wait_installed;
@@ -25,9 +26,11 @@ use crate::upgrade::merge::Prefer;
 use crate::version::Version;
 use kube::api::DynamicObject;
 use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// Everything `ferry apply` was asked to do.
+#[derive(Clone)]
 pub struct ApplyRequest {
     /// The bundle: one file or a split bundle's parts.
     pub bundle: BundleInput,
@@ -109,21 +112,67 @@ pub async fn apply(
     request: &ApplyRequest,
     console: &dyn Console,
 ) -> Result<ApplyOutcome, UpgradeError> {
+    let unpacked = unpack(request)?;
+    console.say(&unpacked.verified_line(&request.bundle));
+    apply_unpacked(&unpacked, request, console).await
+}
+
+/// A bundle verified and extracted once, to apply to one cluster or many.
+pub struct Unpacked {
+    workdir: tempfile::TempDir,
+    root: PathBuf,
+    /// The verified manifest.
+    pub manifest: Manifest,
+    /// Who signed it.
+    pub signer: SignatureInfo,
+    freshness: Freshness,
+    created: i64,
+}
+
+impl Unpacked {
+    /// `verified NAME: PRODUCT FROM -> TO, signed by key ID`.
+    pub fn verified_line(&self, bundle: &BundleInput) -> String {
+        format!(
+            "verified {}: {} {} -> {}, signed by key {}",
+            bundle.describe(),
+            self.manifest.product,
+            self.manifest.from,
+            self.manifest.to,
+            self.signer.key_id
+        )
+    }
+}
+
+/// Verifies `request.bundle` with `request.key` and extracts it into a
+/// private directory; refuses an expired bundle unless allowed.
+pub fn unpack(request: &ApplyRequest) -> Result<Unpacked, UpgradeError> {
     let workdir = tempfile::tempdir().map_err(UpgradeError::Io)?;
     let root = workdir.path().join("bundle");
     let verified = verify_and_extract(&request.bundle, &request.key, &root)?;
     let manifest = verified.manifest;
     let freshness = freshness::check(&manifest, SystemTime::now(), request.allow_expired)?;
     let created = created_seconds(&manifest)?;
-    console.say(&format!(
-        "verified {}: {} {} -> {}, signed by key {}",
-        request.bundle.describe(),
-        manifest.product,
-        manifest.from,
-        manifest.to,
-        verified.signer.key_id
-    ));
-    let id = bundle_id(&manifest);
+    Ok(Unpacked {
+        workdir,
+        root,
+        manifest,
+        signer: verified.signer,
+        freshness,
+        created,
+    })
+}
+
+/// Applies the `unpacked` bundle to the cluster `request.target` names.
+/// Many calls may share one `unpacked` (each has its own scratch space).
+pub async fn apply_unpacked(
+    unpacked: &Unpacked,
+    request: &ApplyRequest,
+    console: &dyn Console,
+) -> Result<ApplyOutcome, UpgradeError> {
+    let (manifest, freshness, created) =
+        (&unpacked.manifest, &unpacked.freshness, unpacked.created);
+    let scratch = tempfile::tempdir_in(unpacked.workdir.path()).map_err(UpgradeError::Io)?;
+    let id = bundle_id(manifest);
     let client = connect(&request.target).await?;
     let detected = match (
         &manifest.cluster.local_marker,
@@ -133,25 +182,33 @@ pub async fn apply(
         (Some(marker), None, Variant::All) => Some(detect_variant(&client, marker).await?),
         _ => None,
     };
-    let variant = choose_variant(&manifest, request.variant, detected)?;
+    let variant = choose_variant(manifest, request.variant, detected)?;
     let journal = Journal::new(client.clone(), journal_namespace(&manifest.cluster));
     let state = journal.read().await?;
     refuse_rollback(&state, created)?;
-    let (current, resume) = locate(&client, &manifest, &state, request.current.as_ref()).await?;
+    let (current, resume) = locate(&client, manifest, &state, request.current.as_ref()).await?;
     if resume == Resume::Clean && !request.dry_run {
         record_finished_while_away(&journal, &state, &current).await?;
     }
     let busy = resume != Resume::Clean;
-    let hops = remaining(&manifest, &current, busy)?;
+    let hops = remaining(manifest, &current, busy)?;
     if hops.is_empty() {
         if !request.dry_run {
             clear_abandoned_lock(&journal, &state).await?;
         }
+        console.stage(Stage::Located {
+            current: &current,
+            hops: 0,
+        });
         console.say(&format!(
             "the cluster already runs {current}: nothing to do"
         ));
         return Ok(ApplyOutcome::UpToDate(current));
     }
+    console.stage(Stage::Located {
+        current: &current,
+        hops: hops.len(),
+    });
     console.say(&format!(
         "cluster runs {current}{}; {} hop{} to go ({} variant): {}",
         if busy {
@@ -170,8 +227,8 @@ pub async fn apply(
 
     let installing_current = hops.first().is_some_and(|hop| hop.version == current);
     let loader = StepLoader {
-        root,
-        parsed: workdir.path().join("parsed"),
+        root: unpacked.root.clone(),
+        parsed: scratch.path().join("parsed"),
         variant,
         first_only_waits: resume == Resume::WaitForInstaller && installing_current,
         relocation: request.registry.as_ref().map(|registry| Relocation {
@@ -187,7 +244,7 @@ pub async fn apply(
     let mut applier = Applier::new(client.clone()).await?;
     preflight(&applier, &hops, &loader)?;
     if let Some(registry) = &request.registry {
-        check_site_images(&manifest, &hops, registry, console).await?;
+        check_site_images(manifest, &hops, registry, console).await?;
     }
     if request.dry_run {
         for (position, hop) in hops.iter().enumerate() {
@@ -195,7 +252,7 @@ pub async fn apply(
             run_hop(
                 &mut applier,
                 &client,
-                &manifest,
+                manifest,
                 hop,
                 &steps,
                 request,
@@ -219,7 +276,7 @@ pub async fn apply(
 
     let holder = lock_holder();
     take_lock(&journal, &holder, request.break_lock).await?;
-    let recorded = record_bundle(&journal, request.bundle.path(), created, &freshness).await;
+    let recorded = record_bundle(&journal, request.bundle.path(), created, freshness).await;
     if let Err(err) = recorded {
         let _ = journal.unlock(&holder).await;
         return Err(err.into());
@@ -229,7 +286,7 @@ pub async fn apply(
         &mut applier,
         &client,
         &journal,
-        &manifest,
+        manifest,
         &id,
         &hops,
         &loader,
@@ -483,17 +540,19 @@ async fn run_hops(
 ) -> Result<Vec<Version>, UpgradeError> {
     let mut done = Vec::new();
     for (position, hop) in hops.iter().enumerate() {
-        gate(hop, journal, request, console, acknowledged).await?;
+        gate(hop, journal, &loader.root, request, console, acknowledged).await?;
         let steps = loader.load(position, hop)?;
         journal
             .record_hop(id, &hop.version.to_string(), HopStatus::Started, None)
             .await?;
+        console.stage(Stage::HopStarted(hop));
         match run_hop(applier, client, manifest, hop, &steps, request, console).await {
             Ok(()) => {
                 journal
                     .record_hop(id, &hop.version.to_string(), HopStatus::Done, None)
                     .await?;
                 console.say(&format!("hop {} -> {} finished", hop.previous, hop.version));
+                console.stage(Stage::HopFinished(hop));
                 done.push(hop.version.clone());
             }
             Err(err) => {
@@ -516,6 +575,7 @@ async fn run_hops(
 async fn gate(
     hop: &Hop,
     journal: &Journal,
+    root: &Path,
     request: &ApplyRequest,
     console: &dyn Console,
     acknowledged: &[String],
@@ -530,7 +590,7 @@ async fn gate(
         Gate::AskOperator => {
             for guide in &hop.guides {
                 let path = format!("hops/{}/guides/{guide}", hop.version);
-                let text = crate::bundle::reader::read_payload_file(&request.bundle, &path)?;
+                let text = std::fs::read(root.join(&path)).map_err(UpgradeError::Io)?;
                 console.show_guide(guide, &String::from_utf8_lossy(&text));
             }
             console.confirm(&format!(

@@ -230,20 +230,14 @@ fn kill_9_at_any_point_then_rerun_installs_each_hop_once() {
     });
     assert_success(&world.bundle("1.0.0", "1.3.0", BUNDLE, &[]));
     for delay_ms in [300u64, 900, 1500] {
-        let mut child = world
-            .ferry()
-            .args([
-                "apply",
-                BUNDLE,
-                "--pub",
-                "ops.pub",
-                "--accept-guides",
-                "--yes",
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = world.spawn(&[
+            "apply",
+            BUNDLE,
+            "--pub",
+            "ops.pub",
+            "--accept-guides",
+            "--yes",
+        ]);
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();

@@ -4,6 +4,7 @@ mod by_hand;
 mod cli;
 mod errors;
 mod faults;
+mod fleet;
 mod guide;
 mod guides;
 mod images;

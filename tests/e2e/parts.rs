@@ -246,18 +246,7 @@ fn push_and_apply_read_the_parts_in_place_and_a_foreign_part_changes_nothing() {
     let out = push(world, "b.tar.gz.parts", &site, &[]);
     assert_exit(&out, 1);
     assert!(stderr(&out).contains("part 2 of"), "{}", stderr(&out));
-    let apply = || {
-        world.run(&[
-            "apply",
-            "b.tar.gz.parts",
-            "--pub",
-            "ops.pub",
-            "--accept-guides",
-            "--yes",
-            "--timeout",
-            "60s",
-        ])
-    };
+    let apply = || world.run(&unattended_apply("b.tar.gz.parts", &[]));
     let out = apply();
     assert_exit(&out, 1);
     assert!(stderr(&out).contains("part 2 of"), "{}", stderr(&out));

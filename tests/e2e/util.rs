@@ -52,6 +52,11 @@ impl World {
         world
     }
 
+    /// Starts one more simulated cluster on this world's runtime (a fleet).
+    pub fn start_cluster(&self, config: ClusterConfig) -> KubeSim {
+        self.runtime.block_on(KubeSim::start(config)).unwrap()
+    }
+
     pub fn cluster(&self) -> &KubeSim {
         self.kube.as_ref().expect("a world with a cluster")
     }
@@ -77,6 +82,16 @@ impl World {
             .env_remove("SOURCE_DATE_EPOCH")
             .env_remove("RUST_LOG");
         command
+    }
+
+    /// Starts ferry with `args` in the background, its output piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.ferry()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
     }
 
     /// Runs ferry with `args` and returns its output.
@@ -187,4 +202,21 @@ pub fn tool(dir: &Path, program: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `ferry apply BUNDLE` with guides accepted, no questions and a 60 s hop
+/// timeout, plus `extra`.
+pub fn unattended_apply<'a>(bundle: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "apply",
+        bundle,
+        "--pub",
+        "ops.pub",
+        "--accept-guides",
+        "--yes",
+        "--timeout",
+        "60s",
+    ];
+    args.extend_from_slice(extra);
+    args
 }

@@ -231,16 +231,38 @@ impl KubeSim {
     /// Writes a kubeconfig (cluster server = base_url, a token user, context
     /// `context` with namespace `default`, selected as current).
     pub fn write_kubeconfig(&self, path: &Path, context: &str) -> std::io::Result<()> {
+        KubeSim::write_fleet_kubeconfig(path, &[(self, context)])
+    }
+
+    /// Writes one kubeconfig with a context per simulator (each with its own
+    /// cluster and user entry), the first selected as current.
+    pub fn write_fleet_kubeconfig(
+        path: &Path,
+        members: &[(&KubeSim, &str)],
+    ) -> std::io::Result<()> {
         let q = |s: &str| Value::String(s.to_string()).to_string();
+        let (mut clusters, mut users, mut contexts) = (String::new(), String::new(), String::new());
+        for (sim, context) in members {
+            let (cluster, user) = (
+                q(&format!("{context}-cluster")),
+                q(&format!("{context}-admin")),
+            );
+            clusters.push_str(&format!(
+                "- name: {cluster}\n  cluster:\n    server: {}\n",
+                q(&sim.base_url())
+            ));
+            users.push_str(&format!(
+                "- name: {user}\n  user:\n    token: {}\n",
+                q(&sim.shared.token)
+            ));
+            contexts.push_str(&format!(
+                "- name: {}\n  context:\n    cluster: {cluster}\n    user: {user}\n    namespace: default\n",
+                q(context)
+            ));
+        }
+        let current = members.first().map_or(String::new(), |(_, c)| q(c));
         let text = format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: ferry-sim\n  cluster:\n    server: {}\n\
-             users:\n- name: ferry-sim-admin\n  user:\n    token: {}\ncontexts:\n- name: {}\n  context:\n\
-             \x20   cluster: ferry-sim\n    user: ferry-sim-admin\n    namespace: default\n\
-             current-context: {}\n",
-            q(&self.base_url()),
-            q(&self.shared.token),
-            q(context),
-            q(context)
+            "apiVersion: v1\nkind: Config\nclusters:\n{clusters}users:\n{users}contexts:\n{contexts}current-context: {current}\n"
         );
         std::fs::write(path, text)
     }

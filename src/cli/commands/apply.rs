@@ -8,10 +8,12 @@ use crate::cli::output::print_json;
 use crate::cli::settings::Globals;
 use crate::cli::trust::signed_bundle;
 use crate::cluster::connect::ClusterTarget;
+use crate::upgrade::fleet::contexts_from;
 use crate::upgrade::gate::GuidePolicy;
 use crate::upgrade::merge::Prefer;
 use crate::upgrade::runner::{apply, ApplyOutcome, ApplyRequest, SiteRegistry};
-use anyhow::Result;
+use crate::version::Version;
+use anyhow::{Context as _, Result};
 use serde_json::json;
 
 /// Runs the upgrade and prints its outcome.
@@ -26,15 +28,15 @@ pub async fn run(globals: &Globals, args: &ApplyArgs) -> Result<()> {
             )
         }
     };
+    let contexts = contexts(args)?;
     let (bundle, key) = signed_bundle(&args.trust, &args.bundle)?;
-    let console = TerminalConsole::new(args.json, globals.quiet);
     let request = ApplyRequest {
         bundle,
         key,
         allow_expired: args.allow_expired,
         target: ClusterTarget {
             kubeconfig: args.cluster.kubeconfig.clone(),
-            context: args.cluster.context.clone(),
+            context: contexts.first().cloned(),
         },
         variant: args.variant,
         guides: GuidePolicy {
@@ -54,16 +56,12 @@ pub async fn run(globals: &Globals, args: &ApplyArgs) -> Result<()> {
             ca_cert: args.ca_cert.clone(),
         }),
     };
+    if contexts.len() > 1 || args.contexts_from.is_some() {
+        return super::fleet::run(globals, args, &contexts, &request).await;
+    }
+    let console = TerminalConsole::new(args.json, globals.quiet);
     let outcome = apply(&request, &console).await?;
-    let (state, from, version, hops) = match &outcome {
-        ApplyOutcome::UpToDate(version) => ("up-to-date", version, version, &[][..]),
-        ApplyOutcome::DryRun { from, hops } => {
-            ("dry-run", from, hops.last().unwrap_or(from), &hops[..])
-        }
-        ApplyOutcome::Applied { from, hops } => {
-            ("applied", from, hops.last().unwrap_or(from), &hops[..])
-        }
-    };
+    let (state, from, version, hops) = outcome_fields(&outcome);
     if args.json {
         return print_json(&json!({
             "outcome": state,
@@ -81,4 +79,52 @@ pub async fn run(globals: &Globals, args: &ApplyArgs) -> Result<()> {
         ),
         ApplyOutcome::Applied { .. } => outln!("upgrade finished: the cluster runs {version}"),
     }
+}
+
+/// An outcome as `--json` reports it: its name, the version the cluster
+/// ran, the one it runs (or would) and the hops that ran (or would).
+pub(super) fn outcome_fields(
+    outcome: &ApplyOutcome,
+) -> (&'static str, &Version, &Version, &[Version]) {
+    match outcome {
+        ApplyOutcome::UpToDate(version) => ("up-to-date", version, version, &[][..]),
+        ApplyOutcome::DryRun { from, hops } => {
+            ("dry-run", from, hops.last().unwrap_or(from), &hops[..])
+        }
+        ApplyOutcome::Applied { from, hops } => {
+            ("applied", from, hops.last().unwrap_or(from), &hops[..])
+        }
+    }
+}
+
+/// The contexts to upgrade: every --context, then the --contexts-from
+/// file's; empty means the kubeconfig's current context.
+fn contexts(args: &ApplyArgs) -> Result<Vec<String>> {
+    let mut contexts = args.cluster.context.clone();
+    if let Some(file) = &args.contexts_from {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read --contexts-from {}", file.display()))?;
+        let listed = contexts_from(&text).map_err(|problem| {
+            UsageError(format!("--contexts-from {}: {problem}", file.display()))
+        })?;
+        if listed.is_empty() {
+            return Err(UsageError(format!(
+                "--contexts-from {} lists no context; put one kubeconfig context per line",
+                file.display()
+            ))
+            .into());
+        }
+        contexts.extend(listed);
+    }
+    if let Some(twice) = contexts
+        .iter()
+        .enumerate()
+        .find_map(|(i, c)| contexts[..i].contains(c).then_some(c))
+    {
+        return Err(UsageError(format!(
+            "context {twice} is given twice; each cluster is upgraded once"
+        ))
+        .into());
+    }
+    Ok(contexts)
 }

@@ -15,7 +15,7 @@ use ferry_sandbox::github::{Catalogue, GitHubSim};
 use ferry_sandbox::images::{kyma_images, mirror_path, registry_mirror_flags};
 use ferry_sandbox::kube::{ClusterConfig, KubeSim};
 use ferry_sandbox::registry::RegistrySim;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The Kyma versions whose images the upstream registry serves.
 const IMAGE_VERSIONS: [&str; 3] = ["1.1.0", "1.2.2", "1.3.0"];
@@ -202,6 +202,9 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
             registry: Some(site.clone()),
             registry_insecure: vec![site_registry.host()],
             ca_cert: None,
+            contexts_from: None,
+            parallel: 1,
+            log_dir: PathBuf::from("ferry-logs"),
             json: false,
         },
     )
@@ -283,7 +286,7 @@ async fn carry_images(globals: &Globals, bundle: &Path, key: &Path, site: &str) 
 fn cluster_args(kubeconfig: &Path) -> ClusterArgs {
     ClusterArgs {
         kubeconfig: Some(kubeconfig.to_path_buf()),
-        context: None,
+        context: Vec::new(),
     }
 }
 
@@ -294,6 +297,7 @@ async fn show_status(globals: &Globals, kubeconfig: &Path) -> Result<()> {
     ))?;
     let args = StatusArgs {
         cluster: cluster_args(kubeconfig),
+        all_contexts: false,
         json: false,
     };
     status::run(globals, &args).await

@@ -4,6 +4,7 @@ mod apply;
 mod bundle;
 #[cfg(feature = "sandbox")]
 mod demo;
+mod fleet;
 mod guide;
 mod images;
 mod inspect;
