@@ -27,6 +27,8 @@ pub struct SplitBundle {
     pub index: PathBuf,
     /// The index's content (its signature checked when a keyring was given).
     pub parts: PartIndex,
+    /// Where it came from when not from these files (`oci://...`), for messages.
+    pub origin: Option<String>,
 }
 
 /// A borrowed [`BundleInput`], what the reader's functions take; a plain
@@ -44,7 +46,10 @@ impl<'a> BundleRef<'a> {
     pub fn path(self) -> &'a Path {
         match self {
             BundleRef::File(path) => path,
-            BundleRef::Parts(split) => &split.index,
+            BundleRef::Parts(split) => match &split.origin {
+                Some(origin) => Path::new(origin),
+                None => &split.index,
+            },
         }
     }
 }
@@ -84,7 +89,11 @@ impl BundleInput {
             Some(keyring) => parts::read_index(&index, keyring)?.0,
             None => parts::read_index_unchecked(&index)?,
         };
-        Ok(BundleInput::Parts(SplitBundle { index, parts }))
+        Ok(BundleInput::Parts(SplitBundle {
+            index,
+            parts,
+            origin: None,
+        }))
     }
 
     /// The path the operator gave, for messages.
@@ -98,7 +107,7 @@ impl BundleInput {
             BundleInput::File(path) => path.display().to_string(),
             BundleInput::Parts(split) => format!(
                 "{} ({} parts read in place)",
-                split.index.display(),
+                self.path().display(),
                 split.parts.parts.len()
             ),
         }

@@ -80,6 +80,16 @@ pub enum PartsError {
     Keyring(#[from] KeyringError),
 }
 
+/// `NAME.parts`, the index file name of bundle `NAME`.
+pub fn index_name(bundle: &str) -> String {
+    format!("{bundle}{INDEX_SUFFIX}")
+}
+
+/// The signature file of the part index `index`.
+pub fn signature_path(index: &Path) -> PathBuf {
+    with_suffix(index, ".minisig")
+}
+
 /// The index file of `bundle`.
 pub fn index_path(bundle: &Path) -> PathBuf {
     with_suffix(bundle, INDEX_SUFFIX)
@@ -100,55 +110,85 @@ pub fn split(
     key: &SecretKey,
     replace: bool,
 ) -> Result<PartIndex, PartsError> {
-    let size = std::fs::metadata(bundle).map_err(io_err(bundle))?.len();
-    if part_size == 0 || size.div_ceil(part_size) > MAX_PARTS {
-        return Err(PartsError::PartSize { part_size, size });
-    }
-    let name = file_name(bundle);
     let overwrite = if replace {
         Overwrite::Replace
     } else {
         Overwrite::Refuse
     };
-    // The whole bundle's digest is taken as the parts are copied.
-    let mut input = Hashing::new(File::open(bundle).map_err(io_err(bundle))?);
-    let mut parts = Vec::new();
-    let count = size.div_ceil(part_size).max(1);
-    for number in 1..=count as usize {
-        let part_name = part_name(&name, number);
-        let path = bundle.with_file_name(&part_name);
+    let index = cut(bundle, part_size, |part_name, input| {
+        let path = bundle.with_file_name(part_name);
         let mut out = AtomicFile::create(&path).map_err(io_err(&path))?;
         let mut hashed = Hashing::new(out.file());
-        let copied =
-            io::copy(&mut (&mut input).take(part_size), &mut hashed).map_err(io_err(bundle))?;
-        let (_, sha256, _) = hashed.finish();
+        io::copy(input, &mut hashed).map_err(io_err(bundle))?;
+        let (copied, sha256, _) = hashed.finish();
         out.commit(0o644, overwrite).map_err(refused_or(&path))?;
+        Ok((copied, sha256))
+    })?;
+    if replace {
+        remove_stale_parts(bundle, &index.bundle, index.parts.len() + 1)?;
+    }
+    let signature = sign_index(&index, key)?;
+    let index_file = index_path(bundle);
+    let signature_file = with_suffix(bundle, INDEX_SIGNATURE_SUFFIX);
+    write_atomic(&index_file, index.to_text().as_bytes(), 0o644, overwrite)
+        .map_err(refused_or(&index_file))?;
+    write_atomic(&signature_file, signature.as_bytes(), 0o644, overwrite)
+        .map_err(refused_or(&signature_file))?;
+    Ok(index)
+}
+
+/// The index `bundle` would get if split into parts of `part_size` bytes,
+/// without writing any (for `ferry publish`, which sends the parts as
+/// ranges of the one file).
+pub fn index_of(bundle: &Path, part_size: u64) -> Result<PartIndex, PartsError> {
+    cut(bundle, part_size, |_, input| {
+        let mut hashed = Hashing::new(io::sink());
+        io::copy(input, &mut hashed).map_err(io_err(bundle))?;
+        let (size, sha256, _) = hashed.finish();
+        Ok((size, sha256))
+    })
+}
+
+/// The minisign signature of `index`'s text with its trusted comment.
+pub fn sign_index(index: &PartIndex, key: &SecretKey) -> Result<String, PartsError> {
+    Ok(sign::sign(
+        key,
+        index.to_text().as_bytes(),
+        &index.trusted_comment(),
+    )?)
+}
+
+/// Reads `bundle` once, handing each part's bytes to `take` (which returns
+/// their size and SHA-256), and hashing the whole on the way.
+fn cut(
+    bundle: &Path,
+    part_size: u64,
+    mut take: impl FnMut(&str, &mut dyn Read) -> Result<(u64, String), PartsError>,
+) -> Result<PartIndex, PartsError> {
+    let size = std::fs::metadata(bundle).map_err(io_err(bundle))?.len();
+    if part_size == 0 || size.div_ceil(part_size) > MAX_PARTS {
+        return Err(PartsError::PartSize { part_size, size });
+    }
+    let name = file_name(bundle);
+    let mut input = Hashing::new(File::open(bundle).map_err(io_err(bundle))?);
+    let mut parts = Vec::new();
+    for number in 1..=size.div_ceil(part_size).max(1) as usize {
+        let part_name = part_name(&name, number);
+        let (size, sha256) = take(&part_name, &mut (&mut input).take(part_size))?;
         parts.push(Part {
             name: part_name,
-            size: copied,
+            size,
             sha256,
         });
     }
     let (_, sha256, _) = input.finish();
-    if replace {
-        remove_stale_parts(bundle, &name, count as usize + 1)?;
-    }
-    let index = PartIndex {
+    Ok(PartIndex {
         bundle: name,
         size,
         sha256,
         part_size,
         parts,
-    };
-    let text = index.to_text();
-    let signature = sign::sign(key, text.as_bytes(), &index.trusted_comment())?;
-    let index_file = index_path(bundle);
-    let signature_file = with_suffix(bundle, INDEX_SIGNATURE_SUFFIX);
-    write_atomic(&index_file, text.as_bytes(), 0o644, overwrite)
-        .map_err(refused_or(&index_file))?;
-    write_atomic(&signature_file, signature.as_bytes(), 0o644, overwrite)
-        .map_err(refused_or(&signature_file))?;
-    Ok(index)
+    })
 }
 
 /// Removes the parts numbered `first` and up that an earlier, longer split
@@ -207,7 +247,7 @@ fn parse_index(text: &str, comment: &str, index: &Path) -> Result<PartIndex, Par
 /// The index's text and its signature's.
 fn read_index_files(index: &Path) -> Result<(String, String), PartsError> {
     let read = |path: &Path| std::fs::read_to_string(path).map_err(io_err(path));
-    Ok((read(index)?, read(&with_suffix(index, ".minisig"))?))
+    Ok((read(index)?, read(&signature_path(index))?))
 }
 
 /// Joins the parts listed by the verified `parts` (found next to `index`)

@@ -208,6 +208,22 @@ then writes NAME. By hand:
 Example: ferry split kyma-1.0.0-1.3.0.ferry.tar.gz --size 4G --key ops.key")]
     Split(SplitArgs),
 
+    /// Publish a bundle to an OCI registry, for verify, apply and push to pull as oci://.
+    #[command(after_help = "\
+The bundle is stored as an OCI artifact (artifactType application/vnd.ferry.bundle.v1): the
+signed part index NAME.parts and the parts NAME.part-0001, ... as layers (titled, so `oras
+pull` writes the files `ferry split` does), the index's signature as an attached artifact
+(found through the referrers API or the sha256-<digest> tag). A bundle file is sent in parts
+of --part-size, read in place, with the index signed by --key; a split bundle (NAME.parts)
+is sent as it is. Parts the registry already has are not sent again.
+
+On the other side: ferry verify|inspect|apply|push oci://HOST/REPO:TAG --pub KEY pulls the
+index and signature, checks them and every part layer against the signed index, then the
+parts into the download cache (resumable), and verifies the bundle before anything else.
+
+Example: ferry publish kyma-1.0.0-1.3.0.ferry.tar.gz oci://registry.site:5000/ferry/kyma:1.3.0 --key ops.key")]
+    Publish(PublishArgs),
+
     /// Check a split bundle's parts against their signed index and join them into one file.
     #[command(after_help = "\
 Nothing is written unless the index's signature verifies and every part has the size and
@@ -278,6 +294,7 @@ impl Command {
             Command::Status(args) => args.json,
             Command::Split(args) => args.json,
             Command::Join(args) => args.json,
+            Command::Publish(args) => args.json,
             Command::Keygen(_) | Command::Guide(_) => false,
             #[cfg(feature = "sandbox")]
             Command::Demo(_) | Command::Sandbox(_) => false,
@@ -300,6 +317,28 @@ pub struct SplitArgs {
     #[arg(long)]
     pub force: bool,
     /// Print the part index as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ferry publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The bundle: its file, or a split bundle's NAME.parts.
+    pub bundle: PathBuf,
+    /// Where to store it: oci://HOST[:PORT]/REPOSITORY:TAG.
+    pub target: String,
+    /// Secret key to sign the part index with (for a bundle file; a split
+    /// bundle's index is already signed). Password from FERRY_KEY_PASSWORD or the prompt.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// The size of the parts a bundle file is sent in (K, M, G, T).
+    #[arg(long, value_parser = byte_size, default_value = "1G", value_name = "SIZE")]
+    pub part_size: u64,
+    /// How to reach the registry.
+    #[command(flatten)]
+    pub oci: OciArgs,
+    /// Print a JSON summary instead of text.
     #[arg(long)]
     pub json: bool,
 }
@@ -606,6 +645,23 @@ pub struct TrustArgs {
     /// A directory whose every *.pub file is a trusted key.
     #[arg(long, env = "FERRY_TRUSTED_KEYS", value_name = "DIR")]
     pub trusted_keys: Option<PathBuf>,
+    /// Where an `oci://` bundle comes from.
+    #[command(flatten)]
+    pub oci: OciArgs,
+}
+
+/// How to reach the registry of an `oci://HOST/REPO:TAG` bundle.
+#[derive(Debug, Args, Clone, Default)]
+pub struct OciArgs {
+    /// A registry spoken to over plain HTTP (repeatable), for oci:// bundles.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub oci_insecure: Vec<String>,
+    /// A PEM file of extra CAs to trust for oci:// bundles' registry.
+    #[arg(long, value_name = "FILE")]
+    pub oci_ca_cert: Option<PathBuf>,
+    /// Download cache for oci:// bundles' parts [default: the user cache dir].
+    #[arg(long = "oci-cache", env = "FERRY_CACHE", value_name = "DIR")]
+    pub cache: Option<PathBuf>,
 }
 
 /// How to reach the cluster, like kubectl.

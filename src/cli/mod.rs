@@ -9,6 +9,7 @@ mod fleet_console;
 mod interrupt;
 mod output;
 mod progress;
+mod remote;
 mod settings;
 mod trust;
 

@@ -3,13 +3,13 @@
 //! reads a bundle.
 
 use crate::bundle::freshness::{self, Freshness};
-use crate::bundle::input::BundleInput;
 use crate::bundle::keyring::Keyring;
 use crate::bundle::manifest::Manifest;
 use crate::bundle::reader;
 use crate::bundle::sign::PublicKey;
 use crate::cli::args::TrustArgs;
 use crate::cli::exit::UsageError;
+use crate::cli::remote::{self, Located};
 use anyhow::Result;
 use std::path::Path;
 
@@ -34,29 +34,34 @@ pub fn required_keyring(args: &TrustArgs) -> Result<Keyring> {
     })
 }
 
-/// The bundle `path` names (one file, or a split bundle whose index is
-/// verified here) and the trusted key that signed it, for a command that
-/// must verify.
-pub fn signed_bundle(args: &TrustArgs, path: &Path) -> Result<(BundleInput, PublicKey)> {
+/// The bundle `path` names (one file, a split bundle whose index is
+/// verified here, or an `oci://` bundle pulled now) and the trusted key
+/// that signed it, for a command that must verify.
+pub async fn signed_bundle(
+    args: &TrustArgs,
+    path: &Path,
+    quiet: bool,
+) -> Result<(Located, PublicKey)> {
     let keyring = required_keyring(args)?;
-    let input = BundleInput::locate(path, Some(&keyring))?;
-    let key = reader::signer(&input, &keyring)?;
-    Ok((input, key))
+    let located = remote::locate(path, Some(&keyring), &args.oci, quiet).await?;
+    let key = reader::signer(&located.input, &keyring)?;
+    Ok((located, key))
 }
 
 /// The bundle `path` names and, when keys are trusted, the one that signed
 /// it (for `inspect` and `guide`, which also show unverified bundles).
-pub fn bundle_and_signer(
+pub async fn bundle_and_signer(
     args: &TrustArgs,
     path: &Path,
-) -> Result<(BundleInput, Option<PublicKey>)> {
+    quiet: bool,
+) -> Result<(Located, Option<PublicKey>)> {
     let keyring = keyring(args)?;
-    let input = BundleInput::locate(path, keyring.as_ref())?;
+    let located = remote::locate(path, keyring.as_ref(), &args.oci, quiet).await?;
     let key = match &keyring {
-        Some(keyring) => Some(reader::signer(&input, keyring)?),
+        Some(keyring) => Some(reader::signer(&located.input, keyring)?),
         None => None,
     };
-    Ok((input, key))
+    Ok((located, key))
 }
 
 /// Refuses an expired bundle unless `allow_expired`; says on stderr when

@@ -8,6 +8,7 @@
 //! blob downloads, digest checks on everything, size caps, the cache and
 //! progress through `fetch::Reporter`.
 
+pub mod artifact;
 pub mod auth;
 mod client;
 mod error;

@@ -251,35 +251,21 @@ impl Pusher {
         if self.exists(image, blob).await? {
             return Ok(None);
         }
-        let path = layout.join(blob_path(&blob.digest));
+        let source = BlobSource {
+            path: layout.join(blob_path(&blob.digest)),
+            offset: 0,
+        };
         let label = blob_label(&image.reference, &blob.digest);
-        let reporter = &self.connection.reporter;
-        let mut failures = 0;
-        loop {
-            reporter.download_started(&label, Some(blob.size), 0);
-            let stream = file_stream(path.clone(), Arc::clone(reporter), label.clone());
-            let sent = self
-                .connection
-                .client
-                .push_blob_stream(&image.target, stream, blob.digest.as_str(), Some(blob.size))
-                .await;
-            match sent {
-                Ok(_) => {
-                    reporter.pushed(&label, "uploaded");
-                    return Ok(Some(blob.size));
-                }
-                Err(err) => {
-                    failures += 1;
-                    let (retry, error) = classify(&image.reference, &image.target, &err, failures);
-                    if !retry {
-                        return Err(error);
-                    }
-                    let wait = backoff(failures);
-                    reporter.retrying(&label, failures, wait, &err.to_string());
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
+        upload_blob(
+            &self.connection,
+            &image.reference,
+            &image.target,
+            &source,
+            blob,
+            &label,
+        )
+        .await
+        .map(Some)
     }
 
     /// Pushes the image's manifests by digest (children first), then the top one by tag.
@@ -318,35 +304,105 @@ impl Pusher {
     }
 }
 
-/// A file as a stream of chunks, reporting progress as they go.
+/// Where a blob's bytes are: `size` bytes of a file from `offset` on.
+pub(super) struct BlobSource {
+    /// The file.
+    pub(super) path: PathBuf,
+    /// Where the blob starts in it.
+    pub(super) offset: u64,
+}
+
+/// Uploads `blob` from `source` to `target` (one streamed PUT), retrying
+/// what may go away by itself; the bytes sent.
+pub(super) async fn upload_blob(
+    connection: &Connection,
+    name: &str,
+    target: &Reference,
+    source: &BlobSource,
+    blob: &Blob,
+    label: &str,
+) -> Result<u64, RegistryError> {
+    let reporter = &connection.reporter;
+    let mut failures = 0;
+    loop {
+        reporter.download_started(label, Some(blob.size), 0);
+        let stream = file_stream(source, blob.size, Arc::clone(reporter), label.to_string());
+        let sent = connection
+            .client
+            .push_blob_stream(target, stream, blob.digest.as_str(), Some(blob.size))
+            .await;
+        match sent {
+            Ok(_) => {
+                reporter.pushed(label, "uploaded");
+                return Ok(blob.size);
+            }
+            Err(err) => {
+                failures += 1;
+                let (retry, error) = classify(name, target, &err, failures);
+                if !retry {
+                    return Err(error);
+                }
+                let wait = backoff(failures);
+                reporter.retrying(label, failures, wait, &err.to_string());
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+/// `size` bytes of a file from an offset on, as a stream of chunks,
+/// reporting progress as they go.
 fn file_stream(
-    path: PathBuf,
+    source: &BlobSource,
+    size: u64,
     reporter: Arc<dyn Reporter>,
     label: String,
 ) -> impl futures_util::Stream<Item = Result<bytes::Bytes, OciDistributionError>> + Send + 'static {
-    futures_util::stream::unfold(None, move |file: Option<tokio::fs::File>| {
-        let path = path.clone();
-        let reporter = Arc::clone(&reporter);
-        let label = label.clone();
-        async move {
-            use tokio::io::AsyncReadExt as _;
-            let mut file = match file {
-                Some(file) => file,
-                None => match tokio::fs::File::open(&path).await {
-                    Ok(file) => file,
-                    Err(err) => return Some((Err(OciDistributionError::IoError(err)), None)),
-                },
-            };
-            let mut buf = vec![0u8; 1024 * 1024];
-            match file.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    reporter.download_progress(&label, n as u64);
-                    Some((Ok(bytes::Bytes::from(buf)), Some(file)))
+    let (path, offset) = (source.path.clone(), source.offset);
+    futures_util::stream::unfold(
+        (None, size),
+        move |(file, left): (Option<tokio::fs::File>, u64)| {
+            let path = path.clone();
+            let reporter = Arc::clone(&reporter);
+            let label = label.clone();
+            async move {
+                use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+                if left == 0 {
+                    return None;
                 }
-                Err(err) => Some((Err(OciDistributionError::IoError(err)), None)),
+                let mut file = match file {
+                    Some(file) => file,
+                    None => {
+                        let opened = async {
+                            let mut file = tokio::fs::File::open(&path).await?;
+                            file.seek(std::io::SeekFrom::Start(offset)).await?;
+                            Ok::<_, std::io::Error>(file)
+                        };
+                        match opened.await {
+                            Ok(file) => file,
+                            Err(err) => {
+                                return Some((Err(OciDistributionError::IoError(err)), (None, 0)))
+                            }
+                        }
+                    }
+                };
+                let want = usize::try_from(left).unwrap_or(usize::MAX).min(1024 * 1024);
+                let mut buf = vec![0u8; want];
+                match file.read(&mut buf).await {
+                    Ok(0) => Some((
+                        Err(OciDistributionError::IoError(
+                            std::io::ErrorKind::UnexpectedEof.into(),
+                        )),
+                        (None, 0),
+                    )),
+                    Ok(n) => {
+                        buf.truncate(n);
+                        reporter.download_progress(&label, n as u64);
+                        Some((Ok(bytes::Bytes::from(buf)), (Some(file), left - n as u64)))
+                    }
+                    Err(err) => Some((Err(OciDistributionError::IoError(err)), (None, 0))),
+                }
             }
-        }
-    })
+        },
+    )
 }

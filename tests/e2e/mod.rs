@@ -14,6 +14,7 @@ mod output;
 mod output_file;
 mod parts;
 mod plan;
+mod publish;
 mod registry;
 mod resume;
 mod sandbox;

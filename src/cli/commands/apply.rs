@@ -29,9 +29,9 @@ pub async fn run(globals: &Globals, args: &ApplyArgs) -> Result<()> {
         }
     };
     let contexts = contexts(args)?;
-    let (bundle, key) = signed_bundle(&args.trust, &args.bundle)?;
+    let (located, key) = signed_bundle(&args.trust, &args.bundle, globals.quiet).await?;
     let request = ApplyRequest {
-        bundle,
+        bundle: located.input.clone(),
         key,
         allow_expired: args.allow_expired,
         target: ClusterTarget {

@@ -117,23 +117,31 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
         bundle_file.display(),
         key.with_extension("pub").display()
     ))?;
-    verify::run(&VerifyArgs {
-        bundle: bundle_file.clone(),
-        trust: trusted(&key.with_extension("pub")),
-        allow_expired: false,
-        json: false,
-    })?;
+    verify::run(
+        &globals,
+        &VerifyArgs {
+            bundle: bundle_file.clone(),
+            trust: trusted(&key.with_extension("pub")),
+            allow_expired: false,
+            json: false,
+        },
+    )
+    .await?;
 
     announce(&format!(
         "ferry inspect {} --pub {}",
         bundle_file.display(),
         key.with_extension("pub").display()
     ))?;
-    inspect::run(&InspectArgs {
-        bundle: bundle_file.clone(),
-        trust: trusted(&key.with_extension("pub")),
-        json: false,
-    })?;
+    inspect::run(
+        &globals,
+        &InspectArgs {
+            bundle: bundle_file.clone(),
+            trust: trusted(&key.with_extension("pub")),
+            json: false,
+        },
+    )
+    .await?;
 
     sim.shutdown();
     upstream.shutdown();
@@ -170,11 +178,15 @@ pub async fn run(globals: &Globals, args: &DemoArgs) -> Result<()> {
             bundle_file.display(),
             key.with_extension("pub").display()
         ))?;
-        guide::run(&GuideArgs {
-            bundle: bundle_file.clone(),
-            trust: trusted(&key.with_extension("pub")),
-            hop: hop.to_string(),
-        })?;
+        guide::run(
+            &globals,
+            &GuideArgs {
+                bundle: bundle_file.clone(),
+                trust: trusted(&key.with_extension("pub")),
+                hop: hop.to_string(),
+            },
+        )
+        .await?;
     }
     announce(&format!(
         "ferry apply {} --pub {} --kubeconfig {} --registry {site} --registry-insecure {} --accept-guides --yes",
@@ -256,12 +268,16 @@ async fn carry_images(globals: &Globals, bundle: &Path, key: &Path, site: &str) 
         bundle.display(),
         key.display()
     ))?;
-    images::run(&ImagesArgs {
-        bundle: bundle.to_path_buf(),
-        trust: trusted(key),
-        registry: Some(site.to_string()),
-        json: false,
-    })?;
+    images::run(
+        globals,
+        &ImagesArgs {
+            bundle: bundle.to_path_buf(),
+            trust: trusted(key),
+            registry: Some(site.to_string()),
+            json: false,
+        },
+    )
+    .await?;
     announce(&format!(
         "ferry push {} --pub {} --registry {site} --registry-insecure {host}",
         bundle.display(),
@@ -327,5 +343,6 @@ fn trusted(key: &Path) -> TrustArgs {
     TrustArgs {
         keys: vec![key.to_path_buf()],
         trusted_keys: None,
+        oci: Default::default(),
     }
 }

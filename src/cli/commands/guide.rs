@@ -7,15 +7,16 @@ use crate::bundle::reader;
 use crate::cli::args::GuideArgs;
 use crate::cli::exit::UsageError;
 use crate::cli::output::outln;
+use crate::cli::settings::Globals;
 use anyhow::Result;
 
 /// Prints the guides of the selected hop.
-pub fn run(args: &GuideArgs) -> Result<()> {
+pub async fn run(globals: &Globals, args: &GuideArgs) -> Result<()> {
     let Shown {
         manifest,
         verified,
-        input,
-    } = read_manifest(&args.bundle, &args.trust)?;
+        located,
+    } = read_manifest(globals, &args.bundle, &args.trust).await?;
     let Some(hop) = manifest.find_hop(&args.hop) else {
         let hops: Vec<String> = manifest
             .hops
@@ -45,7 +46,7 @@ pub fn run(args: &GuideArgs) -> Result<()> {
         warn_unverified(&args.bundle.display().to_string());
     }
     for file in guides {
-        let text = reader::read_payload_file(&input, &file.path)?;
+        let text = reader::read_payload_file(&located.input, &file.path)?;
         outln!(
             "==> {} (hop {} -> {}){} <==",
             file.path,

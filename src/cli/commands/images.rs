@@ -5,15 +5,16 @@ use super::inspect::{read_manifest, Shown};
 use crate::bundle::manifest::Manifest;
 use crate::cli::args::ImagesArgs;
 use crate::cli::output::{human_size, outln, print_json};
+use crate::cli::settings::Globals;
 use crate::images::reference;
 use anyhow::Result;
 use serde_json::json;
 
 /// Prints the image list.
-pub fn run(args: &ImagesArgs) -> Result<()> {
+pub async fn run(globals: &Globals, args: &ImagesArgs) -> Result<()> {
     let Shown {
         manifest, verified, ..
-    } = read_manifest(&args.bundle, &args.trust)?;
+    } = read_manifest(globals, &args.bundle, &args.trust).await?;
     let rows = rows(&manifest, args.registry.as_deref())?;
     if args.json {
         return print_json(&json!({

@@ -2,11 +2,12 @@
 //! when a trusted key is given.
 
 use crate::bundle::freshness::{self, FreshnessError};
-use crate::bundle::input::BundleInput;
 use crate::bundle::manifest::Manifest;
 use crate::bundle::reader;
 use crate::cli::args::{InspectArgs, TrustArgs};
 use crate::cli::output::{human_size, list_or_dash, outln, print_json};
+use crate::cli::remote::Located;
+use crate::cli::settings::Globals;
 use crate::cli::trust::bundle_and_signer;
 use anyhow::Result;
 use std::path::Path;
@@ -18,27 +19,35 @@ pub(super) struct Shown {
     /// True when the signature was checked against a trusted key.
     pub verified: bool,
     /// Where the bundle was read from.
-    pub input: BundleInput,
+    pub located: Located,
 }
 
 /// Reads the whole bundle (see [`reader::inspect_bundle`]); with trusted
 /// keys, refuses it unless one of them signed the manifest.
-fn read_whole(bundle: &Path, trust: &TrustArgs) -> Result<reader::InspectedBundle> {
-    let (input, key) = bundle_and_signer(trust, bundle)?;
-    Ok(reader::inspect_bundle(&input, key.as_ref())?)
+async fn read_whole(
+    globals: &Globals,
+    bundle: &Path,
+    trust: &TrustArgs,
+) -> Result<reader::InspectedBundle> {
+    let (located, key) = bundle_and_signer(trust, bundle, globals.quiet).await?;
+    Ok(reader::inspect_bundle(&located.input, key.as_ref())?)
 }
 
 /// Reads the manifest; with trusted keys, refuses it unless one signed it.
-pub(super) fn read_manifest(bundle: &Path, trust: &TrustArgs) -> Result<Shown> {
-    let (input, key) = bundle_and_signer(trust, bundle)?;
+pub(super) async fn read_manifest(
+    globals: &Globals,
+    bundle: &Path,
+    trust: &TrustArgs,
+) -> Result<Shown> {
+    let (located, key) = bundle_and_signer(trust, bundle, globals.quiet).await?;
     let manifest = match &key {
-        Some(key) => reader::read_signed_manifest(&input, key)?.0,
-        None => reader::read_unverified(&input)?.0,
+        Some(key) => reader::read_signed_manifest(&located.input, key)?.0,
+        None => reader::read_unverified(&located.input)?.0,
     };
     Ok(Shown {
         manifest,
         verified: key.is_some(),
-        input,
+        located,
     })
 }
 
@@ -58,13 +67,13 @@ fn validity_line(manifest: &Manifest) -> String {
 }
 
 /// Prints the manifest.
-pub fn run(args: &InspectArgs) -> Result<()> {
+pub async fn run(globals: &Globals, args: &InspectArgs) -> Result<()> {
     let reader::InspectedBundle {
         manifest,
         signer,
         verified,
         sha256,
-    } = read_whole(&args.bundle, &args.trust)?;
+    } = read_whole(globals, &args.bundle, &args.trust).await?;
     if args.json {
         let mut value = serde_json::to_value(&manifest)?;
         if let Some(object) = value.as_object_mut() {

@@ -12,6 +12,7 @@ mod keygen;
 mod mirror;
 mod parts;
 mod plan;
+mod publish;
 mod push;
 #[cfg(feature = "sandbox")]
 mod sandbox;
@@ -35,15 +36,16 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Plan(args) => plan::run(&globals, &args).await,
         Command::Bundle(args) => bundle::run(&globals, &args).await,
         Command::Mirror(args) => mirror::run(&globals, &args).await,
-        Command::Verify(args) => verify::run(&args),
-        Command::Inspect(args) => inspect::run(&args),
-        Command::Guide(args) => guide::run(&args),
-        Command::Images(args) => images::run(&args),
+        Command::Verify(args) => verify::run(&globals, &args).await,
+        Command::Inspect(args) => inspect::run(&globals, &args).await,
+        Command::Guide(args) => guide::run(&globals, &args).await,
+        Command::Images(args) => images::run(&globals, &args).await,
         Command::Apply(args) => apply::run(&globals, &args).await,
         Command::Push(args) => push::run(&globals, &args).await,
         Command::Status(args) => status::run(&globals, &args).await,
         Command::Split(args) => parts::run_split(&args),
         Command::Join(args) => parts::run_join(&args),
+        Command::Publish(args) => publish::run(&globals, &args).await,
         #[cfg(feature = "sandbox")]
         Command::Demo(args) => demo::run(&globals, &args).await,
         #[cfg(feature = "sandbox")]

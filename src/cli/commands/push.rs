@@ -11,7 +11,8 @@ use anyhow::{Context, Result};
 
 /// Verifies, pushes and prints a summary.
 pub async fn run(globals: &Globals, args: &PushArgs) -> Result<()> {
-    let (bundle, key) = signed_bundle(&args.trust, &args.bundle)?;
+    let (located, key) = signed_bundle(&args.trust, &args.bundle, globals.quiet).await?;
+    let bundle = &located.input;
     let progress = globals.progress();
     let pusher = Pusher::new(
         PushSettings {
@@ -24,7 +25,7 @@ pub async fn run(globals: &Globals, args: &PushArgs) -> Result<()> {
     )?;
     let work = tempfile::tempdir().context("cannot create a working directory")?;
     let root = work.path().join("bundle");
-    let verified = verify_and_extract(&bundle, &key, &root)?;
+    let verified = verify_and_extract(bundle, &key, &root)?;
     check_fresh(&verified.manifest, args.allow_expired)?;
     let Some(layout) = &verified.manifest.images else {
         return Err(UsageError(format!(

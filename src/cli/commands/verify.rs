@@ -5,14 +5,16 @@ use crate::bundle::input::BundleInput;
 use crate::bundle::reader;
 use crate::cli::args::VerifyArgs;
 use crate::cli::output::{human_size, outln, print_json};
+use crate::cli::settings::Globals;
 use crate::cli::trust::{check_fresh, signed_bundle};
 use anyhow::Result;
 use serde_json::json;
 
 /// Verifies and prints what was proven.
-pub fn run(args: &VerifyArgs) -> Result<()> {
-    let (bundle, key) = signed_bundle(&args.trust, &args.bundle)?;
-    let verified = reader::verify_bundle(&bundle, &key)?;
+pub async fn run(globals: &Globals, args: &VerifyArgs) -> Result<()> {
+    let (located, key) = signed_bundle(&args.trust, &args.bundle, globals.quiet).await?;
+    let bundle = &located.input;
+    let verified = reader::verify_bundle(bundle, &key)?;
     let manifest = &verified.manifest;
     let freshness = check_fresh(manifest, args.allow_expired)?;
     let expired = matches!(freshness, Freshness::ExpiredButAllowed { .. });
@@ -36,7 +38,7 @@ pub fn run(args: &VerifyArgs) -> Result<()> {
             "expires": manifest.expires,
             "expired": expired,
             "sha256": verified.sha256,
-            "parts": parts_count(&bundle),
+            "parts": parts_count(bundle),
         }));
     }
     outln!(

@@ -96,6 +96,40 @@ impl Registry {
         std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
     }
 
+    /// The status and body of an anonymous `METHOD path` with `accept` and
+    /// an optional body of `content_type` (HTTP/1.0, so the body ends the
+    /// connection): the tests' way to read and forge manifests.
+    pub fn http(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> (u16, Vec<u8>) {
+        let mut stream = TcpStream::connect(&self.host).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let head = format!(
+            "{method} {path} HTTP/1.0\r\nHost: {}\r\nAccept: {content_type}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+            self.host,
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body).unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).unwrap();
+        let split = answer
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("an HTTP answer");
+        let status = std::str::from_utf8(&answer[9..12])
+            .unwrap()
+            .parse()
+            .unwrap();
+        (status, answer[split + 4..].to_vec())
+    }
+
     /// Where this registry serves `reference` (`HOST/kyma-project/x:1`).
     pub fn mirrored(&self, reference: &str) -> String {
         mirrored_reference(&self.host, reference).unwrap()
