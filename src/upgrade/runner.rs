@@ -60,6 +60,23 @@ pub struct ApplyRequest {
     pub registry: Option<SiteRegistry>,
 }
 
+impl ApplyOutcome {
+    /// The outcome as reports show it: its name (`up-to-date`, `dry-run`,
+    /// `applied`), the version the cluster ran, the one it runs (or would)
+    /// and the hops that ran (or would).
+    pub fn summary(&self) -> (&'static str, &Version, &Version, &[Version]) {
+        match self {
+            ApplyOutcome::UpToDate(version) => ("up-to-date", version, version, &[][..]),
+            ApplyOutcome::DryRun { from, hops } => {
+                ("dry-run", from, hops.last().unwrap_or(from), &hops[..])
+            }
+            ApplyOutcome::Applied { from, hops } => {
+                ("applied", from, hops.last().unwrap_or(from), &hops[..])
+            }
+        }
+    }
+}
+
 /// The site registry `apply --registry` relocates images to.
 #[derive(Debug, Clone)]
 pub struct SiteRegistry {

@@ -12,7 +12,6 @@ use crate::upgrade::fleet::contexts_from;
 use crate::upgrade::gate::GuidePolicy;
 use crate::upgrade::merge::Prefer;
 use crate::upgrade::runner::{apply, ApplyOutcome, ApplyRequest, SiteRegistry};
-use crate::version::Version;
 use anyhow::{Context as _, Result};
 use serde_json::json;
 
@@ -61,7 +60,7 @@ pub async fn run(globals: &Globals, args: &ApplyArgs) -> Result<()> {
     }
     let console = TerminalConsole::new(args.json, globals.quiet);
     let outcome = apply(&request, &console).await?;
-    let (state, from, version, hops) = outcome_fields(&outcome);
+    let (state, from, version, hops) = outcome.summary();
     if args.json {
         return print_json(&json!({
             "outcome": state,
@@ -78,22 +77,6 @@ pub async fn run(globals: &Globals, args: &ApplyArgs) -> Result<()> {
             "dry run finished: the cluster was not changed (it would go from {from} to {version})"
         ),
         ApplyOutcome::Applied { .. } => outln!("upgrade finished: the cluster runs {version}"),
-    }
-}
-
-/// An outcome as `--json` reports it: its name, the version the cluster
-/// ran, the one it runs (or would) and the hops that ran (or would).
-pub(super) fn outcome_fields(
-    outcome: &ApplyOutcome,
-) -> (&'static str, &Version, &Version, &[Version]) {
-    match outcome {
-        ApplyOutcome::UpToDate(version) => ("up-to-date", version, version, &[][..]),
-        ApplyOutcome::DryRun { from, hops } => {
-            ("dry-run", from, hops.last().unwrap_or(from), &hops[..])
-        }
-        ApplyOutcome::Applied { from, hops } => {
-            ("applied", from, hops.last().unwrap_or(from), &hops[..])
-        }
     }
 }
 

@@ -1,7 +1,6 @@
 //! `ferry apply` on many clusters: verify once, ask once, upgrade every
 //! cluster with a concurrency limit behind a live table, then a summary.
 
-use super::apply::outcome_fields;
 use crate::cli::args::ApplyArgs;
 use crate::cli::exit::{FleetIncomplete, ReportedInJson};
 use crate::cli::fleet_console::FleetTable;
@@ -81,7 +80,7 @@ fn confirm_fleet(contexts: &[String]) -> Result<bool> {
 fn short_state(result: &MemberResult) -> String {
     match &result.outcome {
         Ok(outcome) => {
-            let (state, _, version, _) = outcome_fields(outcome);
+            let (state, _, version, _) = outcome.summary();
             format!("{state}: {version}")
         }
         Err(err) if err.needs_operator() => "needs the operator".to_string(),
@@ -176,7 +175,7 @@ fn member_json(table: &FleetTable, result: &MemberResult) -> serde_json::Value {
     let seconds = result.elapsed.as_secs_f64();
     match &result.outcome {
         Ok(outcome) => {
-            let (state, from, version, hops) = outcome_fields(outcome);
+            let (state, from, version, hops) = outcome.summary();
             json!({
                 "context": result.context, "outcome": state, "from": from,
                 "version": version, "hops": hops, "seconds": seconds, "log": log,
@@ -220,7 +219,7 @@ fn print_table(table: &FleetTable, results: &[MemberResult]) -> Result<()> {
     for result in results {
         let (state, version) = match &result.outcome {
             Ok(outcome) => {
-                let (state, _, version, _) = outcome_fields(outcome);
+                let (state, _, version, _) = outcome.summary();
                 (state.to_string(), version.to_string())
             }
             Err(err) if err.needs_operator() => ("needs-operator".to_string(), "-".to_string()),
