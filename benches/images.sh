@@ -42,26 +42,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_registry() { # start_registry NAME PORT: storage in $work/NAME
-    mkdir -p "$work/$1/storage"
-    cat >"$work/$1/config.yml" <<YAML
-version: 0.1
-log: {level: error}
-storage:
-  filesystem: {rootdirectory: $work/$1/storage}
-  delete: {enabled: true}
-http: {addr: 127.0.0.1:$2}
-YAML
-    docker-registry serve "$work/$1/config.yml" >"$work/$1.log" 2>&1 &
-    pids+=($!)
-    for _ in $(seq 1 100); do
-        curl -fsS "http://127.0.0.1:$2/v2/" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "docker-registry $1 did not start: $(cat "$work/$1.log")" >&2
-    exit 1
-}
-
 api=http://127.0.0.1:$port
 upstream=127.0.0.1:$((port + 1))
 site=127.0.0.1:$((port + 2))

@@ -5,7 +5,9 @@
 #   benches/kube-sim.sh restart FERRY PORT DIR [STATS]
 #   benches/kube-sim.sh stop    FERRY PORT DIR [STATS]
 #
-# The cluster's kubeconfig is DIR/kube.kubeconfig, its pid DIR/kube.pid.
+# The cluster's kubeconfig is DIR/kube.kubeconfig (context $KUBE_SIM_CONTEXT,
+# default ferry-sim), its pid DIR/kube.pid; $KUBE_SIM_DELAY_MS sets the
+# installer's delay (default 0).
 # Before stopping a running simulator, its busy figures (JSON from
 # /ferry-sandbox/stats: requests, busy_seconds, service_seconds) are appended
 # as one line to STATS when given, so each timed run's server work is known.
@@ -29,7 +31,8 @@ fi
 [ "$action" = stop ] && exit 0
 
 "$ferry" sandbox kube --listen "127.0.0.1:$port" --kubeconfig "$dir/kube.kubeconfig" \
-    --kyma-version 1.0.0 --installer-delay-ms 0 </dev/null >"$dir/kube.log" 2>&1 &
+    --context "${KUBE_SIM_CONTEXT:-ferry-sim}" --kyma-version 1.0.0 \
+    --installer-delay-ms "${KUBE_SIM_DELAY_MS:-0}" </dev/null >"$dir/kube.log" 2>&1 &
 echo $! >"$pidfile"
 for _ in $(seq 1 300); do
     curl -fsS "http://127.0.0.1:$port/ferry-sandbox/stats" >/dev/null 2>&1 && exit 0

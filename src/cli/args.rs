@@ -883,9 +883,13 @@ pub struct SandboxKubeArgs {
     /// Address to listen on (plain HTTP).
     #[arg(long, default_value = "127.0.0.1:8443")]
     pub listen: SocketAddr,
-    /// Write a kubeconfig for the simulator here (context `ferry-sim`).
+    /// Write a kubeconfig for the simulator here.
     #[arg(long, value_name = "PATH")]
     pub kubeconfig: PathBuf,
+    /// The kubeconfig's context name (distinct names let KUBECONFIG=a:b
+    /// merge several simulators into a fleet).
+    #[arg(long, default_value = "ferry-sim", value_name = "NAME")]
+    pub context: String,
     /// Seed an installed Kyma at this version (default: an empty cluster).
     #[arg(long, value_name = "VERSION")]
     pub kyma_version: Option<String>,

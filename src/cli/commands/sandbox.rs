@@ -45,7 +45,7 @@ pub async fn run_kube(args: &SandboxKubeArgs) -> Result<()> {
         ..ClusterConfig::default()
     };
     let sim = KubeSim::start_on(args.listen, config).await?;
-    sim.write_kubeconfig(&args.kubeconfig, "ferry-sim")
+    sim.write_kubeconfig(&args.kubeconfig, &args.context)
         .with_context(|| {
             format!(
                 "cannot write the kubeconfig {}; pass a writable --kubeconfig path",
