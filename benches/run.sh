@@ -264,11 +264,14 @@ row() { # row LABEL NAME
     fi
     echo "| peak RSS | worst $rss_worst MiB | <= 64 MiB in every bench | $v_rss |"
     echo "| peak RSS when the data doubles | see the RSS table | flat (here: at most +25 %) | $flat |"
-    # The image figures come from benches/images.sh (BENCH_OUT=benches/IMAGES.md).
-    if [ -z "$only" ] && [ -f "$root/benches/IMAGES.md" ]; then
-        echo
-        cat "$root/benches/IMAGES.md"
-    fi
+    # The image figures come from benches/images.sh (BENCH_OUT=benches/IMAGES.md),
+    # the split, registry and fleet ones from benches/across.sh (benches/ACROSS.md).
+    for part in IMAGES ACROSS; do
+        if [ -z "$only" ] && [ -f "$root/benches/$part.md" ]; then
+            echo
+            cat "$root/benches/$part.md"
+        fi
+    done
     if [ -z "$only" ] && [ -f "$root/benches/NOTES.md" ]; then
         echo
         cat "$root/benches/NOTES.md"

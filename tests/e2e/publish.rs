@@ -114,6 +114,12 @@ fn a_published_bundle_is_verified_inspected_and_applied_from_the_registry() {
     assert_eq!(titles[0], "b.tar.gz.parts");
     assert_eq!(titles[1], "b.tar.gz.part-0001");
     assert_eq!(titles.len() as u64, parts + 1);
+    by_hand(
+        &world,
+        &registry,
+        &artifact,
+        first["digest"].as_str().unwrap(),
+    );
 
     let local = json(&world.run(&["verify", BUNDLE, "--pub", "ops.pub", "--json"]));
     let oci = format!("oci://{}/ferry/kyma:1.3.0", registry.host());
@@ -237,4 +243,82 @@ fn a_forged_or_foreign_artifact_is_refused_before_any_part_is_used() {
     assert_exit(&out, 1);
     let out = world.run(&["publish", BUNDLE, "registry/kyma:1", "--key", "ops.key"]);
     assert_exit(&out, 2);
+}
+
+/// The by-hand path of the README: skopeo copies the artifact and its
+/// signature artifact (found through the referrers tag) into `dir:`
+/// layouts, the layers take their titles, and minisign, sha256sum and cat
+/// rebuild the bundle byte for byte.
+fn by_hand(world: &World, registry: &Registry, artifact: &serde_json::Value, digest: &str) {
+    let here = world.path(".");
+    let copy = |reference: &str, dir: &str| {
+        let out = skopeo(
+            &here,
+            &[
+                "copy",
+                "--src-tls-verify=false",
+                &format!("docker://{}/ferry/kyma{reference}", registry.host()),
+                &format!("dir:{dir}"),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let name_layers = |dir: &str, manifest: &serde_json::Value| {
+        for layer in manifest["layers"].as_array().unwrap() {
+            let hex = layer["digest"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("sha256:");
+            let title = layer["annotations"]["org.opencontainers.image.title"]
+                .as_str()
+                .unwrap();
+            std::fs::rename(
+                world.path(&format!("{dir}/{hex}")),
+                world.path(&format!("hand/{title}")),
+            )
+            .unwrap();
+        }
+    };
+    std::fs::create_dir(world.path("hand")).unwrap();
+    copy(":1.3.0", "layers");
+    name_layers("layers", artifact);
+    let hex = digest.trim_start_matches("sha256:");
+    let referrers = skopeo(
+        &here,
+        &[
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{}/ferry/kyma:sha256-{hex}", registry.host()),
+        ],
+    );
+    let referrers: serde_json::Value = serde_json::from_slice(&referrers.stdout).unwrap();
+    let signature = referrers["manifests"][0]["digest"].as_str().unwrap();
+    copy(&format!("@{signature}"), "signature");
+    let signature_manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(world.path("signature/manifest.json")).unwrap())
+            .unwrap();
+    name_layers("signature", &signature_manifest);
+    let dir = world.path("hand");
+    let checked = tool(
+        &dir,
+        "minisign",
+        &["-Vm", "b.tar.gz.parts", "-p", "../ops.pub"],
+    );
+    assert!(checked.contains("ferry parts b.tar.gz"), "{checked}");
+    tool(
+        &dir,
+        "sha256sum",
+        &["-c", "--ignore-missing", "b.tar.gz.parts"],
+    );
+    tool(&dir, "sh", &["-c", "cat b.tar.gz.part-* > b.tar.gz"]);
+    tool(&dir, "sha256sum", &["-c", "b.tar.gz.parts"]);
+    assert_eq!(
+        std::fs::read(dir.join("b.tar.gz")).unwrap(),
+        std::fs::read(world.path(BUNDLE)).unwrap()
+    );
 }
