@@ -38,25 +38,3 @@ pub trait Console: Send + Sync {
     /// Learns where the run stands; the lines of `say` say it too.
     fn stage(&self, _stage: Stage<'_>) {}
 }
-
-/// A shared console is a console (the fleet keeps each cluster's to end its row).
-impl<C: Console + ?Sized> Console for std::sync::Arc<C> {
-    fn say(&self, line: &str) {
-        (**self).say(line);
-    }
-    fn interactive(&self) -> bool {
-        (**self).interactive()
-    }
-    fn confirm(&self, question: &str) -> bool {
-        (**self).confirm(question)
-    }
-    fn show_guide(&self, title: &str, text: &str) {
-        (**self).show_guide(title, text);
-    }
-    fn installer(&self) -> &dyn InstallObserver {
-        (**self).installer()
-    }
-    fn stage(&self, stage: Stage<'_>) {
-        (**self).stage(stage);
-    }
-}

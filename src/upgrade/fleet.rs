@@ -24,14 +24,17 @@ pub struct MemberResult {
 /// Applies `unpacked` to every context of `contexts`, `parallel` at a time,
 /// each as `template` says but for its context (and never asking to
 /// confirm: the caller asks once for the fleet). `console_for` gives each
-/// cluster its console. Results come back in the order of `contexts`.
+/// cluster its console, `finished` hears of each run as it ends. Results
+/// come back in the order of `contexts`.
 pub async fn apply_fleet<C: Console>(
     unpacked: &Unpacked,
     template: &ApplyRequest,
     contexts: &[String],
     parallel: usize,
     console_for: impl Fn(&str) -> C,
+    finished: impl Fn(&C, &MemberResult),
 ) -> Vec<MemberResult> {
+    let finished = &finished;
     let runs = contexts.iter().map(|context| {
         let mut request = template.clone();
         request.target.context = Some(context.clone());
@@ -40,11 +43,13 @@ pub async fn apply_fleet<C: Console>(
         async move {
             let started = Instant::now();
             let outcome = apply_unpacked(unpacked, &request, &console).await;
-            MemberResult {
+            let result = MemberResult {
                 context: request.target.context.unwrap_or_default(),
                 outcome,
                 elapsed: started.elapsed(),
-            }
+            };
+            finished(&console, &result);
+            result
         }
     });
     let mut results: Vec<MemberResult> = stream::iter(runs)

@@ -28,30 +28,15 @@ pub async fn run(
         .with_context(|| format!("cannot create --log-dir {}", args.log_dir.display()))?;
     let visible = !globals.quiet && std::io::stderr().is_terminal();
     let table = FleetTable::new(contexts, &args.log_dir, visible);
-    let consoles = std::sync::Mutex::new(Vec::new());
     let results = apply_fleet(
         &unpacked,
         request,
         contexts,
         usize::from(args.parallel),
-        |context| {
-            let console = std::sync::Arc::new(table.member(context));
-            if let Ok(mut all) = consoles.lock() {
-                all.push(std::sync::Arc::clone(&console));
-            }
-            console
-        },
+        |context| table.member(context),
+        |console, result| console.finish(&short_state(result)),
     )
     .await;
-    for (console, result) in consoles
-        .lock()
-        .map(|all| all.clone())
-        .unwrap_or_default()
-        .iter()
-        .zip(&results)
-    {
-        console.finish(&short_state(result));
-    }
     report(args, &table, &results)
 }
 
