@@ -55,23 +55,6 @@ api=http://127.0.0.1:$port
 registry=127.0.0.1:$((port + 1))
 "$ferry" keygen --unencrypted --output "$work/ferry" >/dev/null
 start_registry registry $((port + 1))
-sim() { # sim ARGS...: (re)start the GitHub simulator with a release set
-    [ -n "${sim_pid:-}" ] && { kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; }
-    "$ferry" sandbox github --listen "127.0.0.1:$port" "$@" >"$work/sim.log" 2>&1 &
-    sim_pid=$!
-    pids+=("$sim_pid")
-    for _ in $(seq 1 300); do
-        curl -fsS "$api/rate_limit" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "simulator did not start: $(cat "$work/sim.log")" >&2
-    exit 1
-}
-bundle() { # bundle PROFILE TO OUT
-    "$ferry" --profile "$1" bundle --github-api "$api" --cache "$work/cache" \
-        --from 1.0.0 --to "$2" --key "$work/ferry.key" --output "$3" >/dev/null 2>&1
-}
-
 # a. verify the parts in place vs the one file
 bytes=$(awk -v s="$scale" 'BEGIN { printf "%d", 10 * 1048576 * s }')
 sim --synthetic "20,5,$bytes"

@@ -58,4 +58,24 @@ YAML
     echo "docker-registry $1 did not start: $(cat "$work/$1.log")" >&2
     exit 1
 }
+# sim ARGS...: (re)starts `ferry sandbox github` on $port with a release set
+# (ARGS: --synthetic or --synthetic-objects ...); its pid is $sim_pid (and
+# in $pids). bundle PROFILE TO OUT: ferry bundle 1.0.0..TO from it, cache
+# $work/cache. The caller sets $ferry, $port, $api and $work.
+sim() { # sim ARGS...: (re)start the GitHub simulator with a release set
+    [ -n "${sim_pid:-}" ] && { kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; }
+    "$ferry" sandbox github --listen "127.0.0.1:$port" "$@" >"$work/sim.log" 2>&1 &
+    sim_pid=$!
+    pids+=("$sim_pid")
+    for _ in $(seq 1 300); do
+        curl -fsS "$api/rate_limit" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "simulator did not start: $(cat "$work/sim.log")" >&2
+    exit 1
+}
+bundle() { # bundle PROFILE TO OUT
+    "$ferry" --profile "$1" bundle --github-api "$api" --cache "$work/cache" \
+        --from 1.0.0 --to "$2" --key "$work/ferry.key" --output "$3" >/dev/null 2>&1
+}
 

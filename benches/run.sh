@@ -265,8 +265,9 @@ row() { # row LABEL NAME
     echo "| peak RSS | worst $rss_worst MiB | <= 64 MiB in every bench | $v_rss |"
     echo "| peak RSS when the data doubles | see the RSS table | flat (here: at most +25 %) | $flat |"
     # The image figures come from benches/images.sh (BENCH_OUT=benches/IMAGES.md),
-    # the split, registry and fleet ones from benches/across.sh (benches/ACROSS.md).
-    for part in IMAGES ACROSS; do
+    # the split, registry and fleet ones from benches/across.sh (benches/ACROSS.md),
+    # the scale curve from benches/scale.sh (benches/SCALE.md).
+    for part in IMAGES ACROSS SCALE; do
         if [ -z "$only" ] && [ -f "$root/benches/$part.md" ]; then
             echo
             cat "$root/benches/$part.md"

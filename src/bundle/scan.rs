@@ -75,17 +75,23 @@ impl Meter {
     }
 
     /// Records the first non-zero padding byte among `bytes`, which start
-    /// at decompressed offset `at`; true when there is one.
+    /// at decompressed offset `at`; true when there is one. Only the bytes
+    /// inside the padding range are looked at.
     fn finds_stray_padding(&self, at: u64, bytes: &[u8]) -> bool {
         let (start, end) = self.padding.get();
-        let stray = bytes
-            .iter()
-            .zip(at..)
-            .find(|&(byte, offset)| *byte != 0 && (start..end).contains(&offset));
-        if let Some((_, offset)) = stray {
-            self.stray.set(Some(offset));
+        let from = start.max(at);
+        let to = end.min(at.saturating_add(bytes.len() as u64));
+        if from >= to {
+            return false;
         }
-        stray.is_some()
+        let inside = &bytes[(from - at) as usize..(to - at) as usize];
+        match inside.iter().position(|byte| *byte != 0) {
+            Some(i) => {
+                self.stray.set(Some(from + i as u64));
+                true
+            }
+            None => false,
+        }
     }
 }
 
