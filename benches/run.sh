@@ -213,7 +213,7 @@ row() { # row LABEL NAME
         echo
     fi
     if want apply; then
-        echo "Apply: a bundle of $apply_hops hops (1.0.0 to 1.$apply_hops.0), each applying $apply_objects objects (Namespaces, ConfigMaps, Services, ServiceAccounts, Roles, RoleBindings; every object changes every hop), the installer Deployment and the Installation, then waiting until installed; a fresh simulated cluster at Kyma 1.0.0 with zero installer delay per run. Baseline: \`kubectl apply --server-side --force-conflicts\` of the same three files per hop (\`benches/baseline-apply.sh\`; it does not wait for the installer). runs: $runs; times in seconds."
+        echo "Apply: a bundle of $apply_hops hops (1.0.0 to 1.$apply_hops.0), each applying $apply_objects objects (Namespaces, ConfigMaps, Services, ServiceAccounts, Roles, RoleBindings; every object changes every hop), the installer Deployment and the Installation, then waiting until installed; a fresh simulated cluster at Kyma 1.0.0 with zero installer delay per run. Baseline: \`kubectl apply --server-side --force-conflicts\` of the same three files per hop (\`benches/baseline-apply.sh\`), then a kubectl poll until the installer finished the hop, as ferry waits. runs: $runs; times in seconds."
         echo
     fi
     echo "## Times"
