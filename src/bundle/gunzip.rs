@@ -11,9 +11,8 @@
 use super::gzip::HEADER;
 use flate2::{Crc, Decompress, FlushDecompress, Status};
 use sha2::{Digest as _, Sha256};
-use std::cell::RefCell;
 use std::io::{self, Read};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 /// Compressed bytes read from the file at a time.
 const INPUT_BUFFER: usize = 256 * 1024;
@@ -93,7 +92,7 @@ pub(crate) struct Gunzip<R> {
 
 /// Shared slot for the first problem found, read by whoever turns the io
 /// error the tar reader passes on into a verdict.
-pub(crate) type Problem = Rc<RefCell<Option<GzipProblem>>>;
+pub(crate) type Problem = Arc<Mutex<Option<GzipProblem>>>;
 
 impl<R: Read> Gunzip<R> {
     /// Starts reading the gzip file `inner`, reporting problems into `problem`.
@@ -153,7 +152,9 @@ impl<R: Read> Gunzip<R> {
     /// Records `problem` (the first one wins) and returns the io error for it.
     fn fail(&self, problem: GzipProblem) -> io::Error {
         let message = format!("{problem:?}");
-        self.problem.borrow_mut().get_or_insert(problem);
+        if let Ok(mut slot) = self.problem.lock() {
+            slot.get_or_insert(problem);
+        }
         io::Error::new(io::ErrorKind::InvalidData, message)
     }
 
@@ -288,12 +289,16 @@ mod tests {
 
     fn read_all(bytes: &[u8]) -> (Result<Vec<u8>, GzipProblem>, Option<String>) {
         let problem = Problem::default();
-        let mut reader = Gunzip::new(bytes, Rc::clone(&problem));
+        let mut reader = Gunzip::new(bytes, Arc::clone(&problem));
         let mut out = Vec::new();
         let result = reader.read_to_end(&mut out);
         let verdict = match result {
             Ok(_) => Ok(out),
-            Err(_) => Err(problem.borrow().clone().expect("a problem is recorded")),
+            Err(_) => Err(problem
+                .lock()
+                .unwrap()
+                .clone()
+                .expect("a problem is recorded")),
         };
         (verdict, reader.file_sha256())
     }

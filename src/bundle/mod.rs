@@ -9,6 +9,7 @@ pub mod freshness;
 mod gunzip;
 pub(crate) mod gzip;
 pub(crate) mod hashing;
+mod inflater;
 pub mod input;
 pub mod keyring;
 pub mod manifest;

@@ -8,17 +8,17 @@
 use super::part_error::PartError;
 use super::part_index::{Part, PartIndex};
 use sha2::{Digest as _, Sha256};
-use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A handle to the parts being read; clones share the position, so the
-/// reader's meter can ask who is to blame while the archive owns the stream.
+/// reader's meter can ask who is to blame while the inflating thread owns
+/// the stream.
 #[derive(Clone)]
 pub(crate) struct PartStream {
-    cursor: Rc<RefCell<Cursor>>,
+    cursor: Arc<Mutex<Cursor>>,
 }
 
 struct Cursor {
@@ -72,7 +72,7 @@ impl PartStream {
             }
         }
         Ok(PartStream {
-            cursor: Rc::new(RefCell::new(Cursor {
+            cursor: Arc::new(Mutex::new(Cursor {
                 index: index_path.to_path_buf(),
                 parts: index.parts.clone(),
                 whole: index.sha256.clone(),
@@ -89,7 +89,7 @@ impl PartStream {
     /// part being read when the rest of it does not hash as listed. None
     /// when every part read so far is the one the index lists.
     pub(crate) fn blame(&self) -> Option<PartError> {
-        let mut cursor = self.cursor.borrow_mut();
+        let mut cursor = self.lock();
         if cursor.problem.is_none() && cursor.current < cursor.parts.len() {
             let mut sink = vec![0u8; 64 * 1024];
             while cursor.current < cursor.parts.len() && cursor.problem.is_none() {
@@ -107,7 +107,7 @@ impl PartStream {
     /// Checks, once the stream ended, that the whole has the digest the
     /// index lists for the bundle (`sha256`, taken by the reader).
     pub(crate) fn check_whole(&self, sha256: &str) -> Result<(), PartError> {
-        let cursor = self.cursor.borrow();
+        let cursor = self.lock();
         if sha256 == cursor.whole {
             return Ok(());
         }
@@ -119,9 +119,18 @@ impl PartStream {
     }
 }
 
+impl PartStream {
+    /// The cursor; a thread that panicked while holding it left it as it was.
+    fn lock(&self) -> MutexGuard<'_, Cursor> {
+        self.cursor
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 impl Read for PartStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut cursor = self.cursor.borrow_mut();
+        let mut cursor = self.lock();
         while cursor.current < cursor.parts.len() {
             let n = cursor.read_part(buf)?;
             if n > 0 {
@@ -242,7 +251,7 @@ impl Cursor {
 
 impl std::fmt::Debug for PartStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let cursor = self.cursor.borrow();
+        let cursor = self.lock();
         f.debug_struct("PartStream")
             .field("index", &cursor.index)
             .field("part", &cursor.current)

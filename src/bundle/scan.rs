@@ -9,6 +9,7 @@
 
 use super::gunzip::{Gunzip, GzipProblem, Problem};
 use super::hashing::Hashing;
+use super::inflater::Inflated;
 use super::input::{open_parts, BundleRef, Reader};
 use super::manifest::FileEntry;
 use super::part_stream::PartStream;
@@ -20,6 +21,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Tar header and padding overhead allowed per entry.
 pub(crate) const ENTRY_OVERHEAD: u64 = 1536;
@@ -124,7 +126,7 @@ impl<R: Read> Read for Limited<R> {
 }
 
 /// The decompressed stream of a bundle.
-pub(crate) type Stream = Limited<Gunzip<Reader>>;
+pub(crate) type Stream = Limited<Inflated>;
 /// One archive entry.
 pub(crate) type Entry<'a> = tar::Entry<'a, Stream>;
 
@@ -150,8 +152,15 @@ pub(crate) fn open(input: BundleRef<'_>, limit: u64) -> Result<Bundle, VerifyErr
         ..Meter::default()
     });
     meter.set_limit(limit);
+    let inflated =
+        Inflated::spawn(Gunzip::new(reader, Arc::clone(&meter.gzip))).map_err(|source| {
+            VerifyError::Io {
+                path: input.path().to_path_buf(),
+                source,
+            }
+        })?;
     let stream = Limited {
-        inner: Gunzip::new(reader, Rc::clone(&meter.gzip)),
+        inner: inflated,
         meter: Rc::clone(&meter),
     };
     Ok(Bundle {
@@ -181,7 +190,8 @@ fn open_file(path: &Path) -> Result<File, VerifyError> {
 
 /// Turns an error from the decompressed stream into a verdict.
 pub(crate) fn stream_error(meter: &Meter, err: io::Error) -> VerifyError {
-    if let Some(problem) = meter.gzip.borrow().clone() {
+    let found = meter.gzip.lock().ok().and_then(|slot| slot.clone());
+    if let Some(problem) = found {
         return gzip_error(problem);
     }
     if let Some(offset) = meter.stray.get() {
