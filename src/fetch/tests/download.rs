@@ -218,8 +218,12 @@ async fn parallel_fetches_come_back_in_input_order() {
         })
         .collect();
     for (i, (path, data)) in files.iter().enumerate() {
-        // The first files answer slowest, so they finish last.
-        let delay = Duration::from_millis(50 * (5 - i as u64));
+        // The first files answer slowest, so they finish last; the first by
+        // a wide margin, so a loaded machine cannot reorder it.
+        let delay = match i {
+            0 => Duration::from_millis(800),
+            _ => Duration::from_millis(50 * (5 - i as u64)),
+        };
         server.script(
             path,
             vec![Reply::File {
