@@ -62,17 +62,9 @@ cleanup() {
 trap cleanup EXIT
 
 start_sim() { # start_sim HOPS BYTES | start_sim --synthetic-objects HOPS,OBJECTS
-    [ -n "$sim_pid" ] && { kill "$sim_pid"; wait "$sim_pid" 2>/dev/null || true; }
     local set=(--synthetic "$1,$assets,${2:-}")
     [ "$1" = --synthetic-objects ] && set=("$@")
-    "$ferry" sandbox github --listen "127.0.0.1:$port" "${set[@]}" >"$work/sim.log" 2>&1 &
-    sim_pid=$!
-    for _ in $(seq 1 300); do
-        curl -fsS "$api/rate_limit" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "simulator did not start: $(cat "$work/sim.log")" >&2
-    exit 1
+    sim "${set[@]}"
 }
 
 "$ferry" keygen --unencrypted --output "$work/ferry" >/dev/null
