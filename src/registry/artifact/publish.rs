@@ -85,13 +85,20 @@ pub async fn publish(
     let part_blobs: Vec<Blob> = index
         .parts
         .iter()
-        .map(|part| Blob {
-            digest: Digest::parse(&format!("sha256:{}", part.sha256))
-                .unwrap_or_else(|_| Digest::of(b"")),
-            size: part.size,
-            media_type: PART_MEDIA.to_string(),
+        .map(|part| {
+            let digest = Digest::parse(&format!("sha256:{}", part.sha256)).map_err(|err| {
+                ArtifactError::NotABundle {
+                    reference: part.name.clone(),
+                    problem: format!("its digest in the part index is not one: {err}"),
+                }
+            })?;
+            Ok(Blob {
+                digest,
+                size: part.size,
+                media_type: PART_MEDIA.to_string(),
+            })
         })
-        .collect();
+        .collect::<Result<_, ArtifactError>>()?;
     for ((part, blob), file) in index.parts.iter().zip(&part_blobs).zip(files) {
         if exists(&connection, &at, blob).await? {
             report.present += 1;
