@@ -2,15 +2,14 @@
 //! header compared byte for byte with the one header ferry writes
 //! ([`gzip::HEADER`](super::gzip::HEADER)), every member's CRC32 and ISIZE
 //! checked against its trailer, and nothing accepted after the last member.
-//! The compressed bytes are hashed as they are read, so the file's SHA-256
-//! is known once the end is reached, without a second pass.
+//! [`whole_member`] makes the same checks on one member on its own, so that
+//! members can be inflated on several threads (see `inflater`).
 //!
 //! What the decompressed bytes mean (tar entries, the manifest) is for the
 //! layers above; this module only answers for the compressed file.
 
 use super::gzip::HEADER;
 use flate2::{Crc, Decompress, FlushDecompress, Status};
-use sha2::{Digest as _, Sha256};
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 
@@ -82,7 +81,6 @@ pub(crate) struct Gunzip<R> {
     buf_offset: u64,
     /// False once the inner reader returned end of file.
     more: bool,
-    hasher: Sha256,
     state: State,
     inflate: Decompress,
     crc: Crc,
@@ -96,15 +94,21 @@ pub(crate) type Problem = Arc<Mutex<Option<GzipProblem>>>;
 
 impl<R: Read> Gunzip<R> {
     /// Starts reading the gzip file `inner`, reporting problems into `problem`.
+    #[cfg(test)]
     pub(crate) fn new(inner: R, problem: Problem) -> Gunzip<R> {
+        Gunzip::at_boundary(inner, problem, 0)
+    }
+
+    /// Starts reading at a member boundary `offset` bytes into the file
+    /// (`inner` yields the bytes from there), so problems carry file offsets.
+    pub(crate) fn at_boundary(inner: R, problem: Problem, offset: u64) -> Gunzip<R> {
         Gunzip {
             inner,
             buf: vec![0u8; INPUT_BUFFER].into_boxed_slice(),
             pos: 0,
             end: 0,
-            buf_offset: 0,
+            buf_offset: offset,
             more: true,
-            hasher: Sha256::new(),
             state: State::Boundary,
             inflate: Decompress::new(false),
             crc: Crc::new(),
@@ -113,14 +117,31 @@ impl<R: Read> Gunzip<R> {
         }
     }
 
-    /// The lower-case hex SHA-256 of the whole file, once it was read to its end.
-    pub(crate) fn file_sha256(&self) -> Option<String> {
-        (self.state == State::Done).then(|| hex::encode(self.hasher.clone().finalize()))
+    /// True when the reader stands between two members and holds no unread
+    /// byte: whatever `inner` yields next starts a member (or must be the end).
+    pub(crate) fn is_between_members(&self) -> bool {
+        self.state == State::Boundary && self.pos == self.end
+    }
+
+    /// True once the file ended cleanly after a complete member.
+    #[cfg(test)]
+    pub(crate) fn is_done(&self) -> bool {
+        self.state == State::Done
     }
 
     /// File offset of the next unread compressed byte.
-    fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.buf_offset + self.pos as u64
+    }
+
+    /// The inner reader.
+    pub(crate) fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The inner reader back.
+    pub(crate) fn into_inner(self) -> R {
+        self.inner
     }
 
     /// Makes compressed bytes available unless the file has ended; the
@@ -137,7 +158,6 @@ impl<R: Read> Gunzip<R> {
                         break;
                     }
                     Ok(n) => {
-                        self.hasher.update(&self.buf[..n]);
                         self.end = n;
                         break;
                     }
@@ -282,12 +302,51 @@ impl<R: Read> Read for Gunzip<R> {
     }
 }
 
+/// Inflates `bytes` into `out` (emptied first) if they are exactly one
+/// member as ferry writes it: [`HEADER`], deflate data that ends right
+/// before an 8-byte trailer, and a trailer whose CRC32 and ISIZE match, with
+/// at most `max_output` bytes of content. False for anything else, without
+/// saying why: the caller then reads the same bytes with [`Gunzip`], which
+/// names the problem. Whenever this returns true, [`Gunzip`] starting at the
+/// same boundary would return the same content and stop at the end of `bytes`.
+pub(crate) fn whole_member(bytes: &[u8], max_output: usize, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let Some(body_end) = bytes.len().checked_sub(TRAILER) else {
+        return false;
+    };
+    if body_end < HEADER.len() || bytes[..HEADER.len()] != HEADER {
+        return false;
+    }
+    let trailer = &bytes[body_end..];
+    let crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
+    let size = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]) as usize;
+    if size > max_output {
+        return false;
+    }
+    let body = &bytes[HEADER.len()..body_end];
+    // One spare byte, so content longer than ISIZE shows as such.
+    out.reserve_exact(size + 1);
+    let mut inflate = Decompress::new(false);
+    let whole = matches!(
+        inflate.decompress_vec(body, out, FlushDecompress::Finish),
+        Ok(Status::StreamEnd)
+    );
+    if !whole || inflate.total_in() != body.len() as u64 || out.len() != size {
+        return false;
+    }
+    let mut check = Crc::new();
+    check.update(out);
+    check.sum() == crc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bundle::gzip::compress_member;
 
-    fn read_all(bytes: &[u8]) -> (Result<Vec<u8>, GzipProblem>, Option<String>) {
+    /// Reads `bytes` to the end: the content, or the problem recorded, and
+    /// whether the reader finished cleanly.
+    fn read_all(bytes: &[u8]) -> (Result<Vec<u8>, GzipProblem>, bool) {
         let problem = Problem::default();
         let mut reader = Gunzip::new(bytes, Arc::clone(&problem));
         let mut out = Vec::new();
@@ -300,7 +359,7 @@ mod tests {
                 .clone()
                 .expect("a problem is recorded")),
         };
-        (verdict, reader.file_sha256())
+        (verdict, reader.is_done())
     }
 
     fn two_members() -> Vec<u8> {
@@ -311,13 +370,14 @@ mod tests {
     }
 
     #[test]
-    fn members_are_read_in_order_and_the_file_hashed() {
+    fn members_are_read_in_order_to_a_clean_end() {
         let bytes = two_members();
-        let (out, sha) = read_all(&bytes);
+        let (out, done) = read_all(&bytes);
         let out = out.unwrap();
         assert_eq!(&out[..6], b"hello ");
         assert_eq!(out.len(), 100_006);
-        assert_eq!(sha.unwrap(), hex::encode(Sha256::digest(&bytes)));
+        assert!(out[6..].iter().all(|&b| b == 7));
+        assert!(done);
     }
 
     #[test]
@@ -328,7 +388,7 @@ mod tests {
             for i in 2..10u64 {
                 let mut bad = bytes.clone();
                 bad[(start + i) as usize] ^= 0x01;
-                let (out, sha) = read_all(&bad);
+                let (out, done) = read_all(&bad);
                 assert_eq!(
                     out.unwrap_err(),
                     GzipProblem::Header {
@@ -338,7 +398,7 @@ mod tests {
                     },
                     "member {member} byte {i}"
                 );
-                assert!(sha.is_none());
+                assert!(!done);
             }
         }
     }
@@ -377,8 +437,80 @@ mod tests {
 
     #[test]
     fn empty_input_reads_as_nothing() {
-        let (out, sha) = read_all(&[]);
+        let (out, done) = read_all(&[]);
         assert!(out.unwrap().is_empty());
-        assert!(sha.is_some());
+        assert!(done);
+    }
+
+    #[test]
+    fn problems_found_after_a_later_start_carry_file_offsets() {
+        let bytes = two_members();
+        let second = compress_member(b"hello ", 6).unwrap().len();
+        let problem = Problem::default();
+        let mut bad = bytes[second..].to_vec();
+        bad[3] ^= 0x01;
+        let mut reader = Gunzip::at_boundary(&bad[..], Arc::clone(&problem), second as u64);
+        assert!(reader.read_to_end(&mut Vec::new()).is_err());
+        let found = problem.lock().unwrap().clone();
+        assert_eq!(
+            found,
+            Some(GzipProblem::Header {
+                offset: second as u64 + 3,
+                found: HEADER[3] ^ 0x01,
+                expected: HEADER[3],
+            })
+        );
+    }
+
+    #[test]
+    fn a_whole_member_inflates_on_its_own() {
+        let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        for level in [0, 6] {
+            let member = compress_member(&content, level).unwrap();
+            let mut out = b"left over".to_vec();
+            assert!(whole_member(&member, 1 << 20, &mut out));
+            assert!(out == content);
+            assert!(!whole_member(&member, 299_999, &mut out), "over the cap");
+        }
+        let empty = compress_member(&[], 6).unwrap();
+        let mut out = vec![1, 2, 3];
+        assert!(whole_member(&empty, 10, &mut out));
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn anything_but_exactly_one_good_member_is_left_to_the_strict_reader() {
+        let member = compress_member(b"some content, some content", 6).unwrap();
+        let mut two = member.clone();
+        two.extend_from_slice(&member);
+        let mut trailing = member.clone();
+        trailing.push(0);
+        let mut cases = vec![
+            ("two members", two),
+            ("a trailing byte", trailing),
+            ("cut short", member[..member.len() - 1].to_vec()),
+            ("only a header", HEADER.to_vec()),
+        ];
+        for (what, at) in [
+            ("header", 9),
+            ("deflate data", 12),
+            ("crc", member.len() - 6),
+        ] {
+            let mut bad = member.clone();
+            bad[at] ^= 0x01;
+            cases.push((what, bad));
+        }
+        let mut bad = member.clone();
+        let last = bad.len() - 4;
+        bad[last] ^= 0x01;
+        cases.push(("isize", bad));
+        for (what, bytes) in cases {
+            assert!(!whole_member(&bytes, 1 << 20, &mut Vec::new()), "{what}");
+            // A buffer with room to spare must not let longer content through.
+            assert!(
+                !whole_member(&bytes, 1 << 20, &mut Vec::with_capacity(1 << 20)),
+                "{what}"
+            );
+        }
     }
 }

@@ -22,6 +22,7 @@ pub mod parts;
 mod paths;
 pub mod reader;
 mod scan;
+mod segmenter;
 pub mod sign;
 mod sign_error;
 mod tar_layout;

@@ -1,5 +1,5 @@
 //! Low-level, distrustful reading of a bundle archive: opening the gzip'd
-//! tar (through the strict [`Gunzip`]) behind a decompressed-bytes meter,
+//! tar (through the strict, parallel [`Inflated`]) behind a decompressed-bytes meter,
 //! walking raw tar headers (GNU long names checked here, PAX and long link
 //! headers refused), classifying entries, and reading or streaming their
 //! data with size caps and hashing.
@@ -7,7 +7,7 @@
 //! These helpers never decide whether a bundle is acceptable as a whole;
 //! `reader` applies the rules in order.
 
-use super::gunzip::{Gunzip, GzipProblem, Problem};
+use super::gunzip::{GzipProblem, Problem};
 use super::hashing::Hashing;
 use super::inflater::Inflated;
 use super::input::{open_parts, BundleRef, Reader};
@@ -153,11 +153,9 @@ pub(crate) fn open(input: BundleRef<'_>, limit: u64) -> Result<Bundle, VerifyErr
     });
     meter.set_limit(limit);
     let inflated =
-        Inflated::spawn(Gunzip::new(reader, Arc::clone(&meter.gzip))).map_err(|source| {
-            VerifyError::Io {
-                path: input.path().to_path_buf(),
-                source,
-            }
+        Inflated::spawn(reader, Arc::clone(&meter.gzip)).map_err(|source| VerifyError::Io {
+            path: input.path().to_path_buf(),
+            source,
         })?;
     let stream = Limited {
         inner: inflated,
