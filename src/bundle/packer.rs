@@ -19,8 +19,10 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// Gzip compression level of tar bytes and most payload (zlib's default).
-const LEVEL: u32 = 6;
+/// Gzip compression level of tar bytes and most payload. Level 5 rather
+/// than zlib's default 6: on Kubernetes manifests it compresses about 1.6
+/// times faster for about 4 % more bytes (BENCHMARKS.md, issue 12).
+const LEVEL: u32 = 5;
 /// Gzip level of image blobs: stored, since layers are compressed already
 /// and deflating them again costs time for nothing.
 const STORED: u32 = 0;
