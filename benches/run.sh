@@ -12,7 +12,7 @@
 #   BENCH_OUT    the markdown file written; default BENCHMARKS.md (with
 #                BENCH_ONLY=apply: standard output)
 #   BENCH_ONLY   run one part only: `bundle` (bundle, verify, re-bundle) or
-#                `apply`; default both
+#                `apply`; default both, then the scale curve (benches/scale.sh)
 #   BENCH_APPLY_HOPS, BENCH_APPLY_OBJECTS
 #                the apply bench's size; default 10 hops x 2000 objects
 # Needs curl, jq, minisign, kubectl, GNU time (/usr/bin/time); hyperfine is used
@@ -144,6 +144,11 @@ if want apply; then
     $(rss apply2) $(ferry_apply "$work/apply2.tar.gz") >/dev/null 2>&1
     $(kube_sim stop)
 fi
+# f. the scale curve (issue 12), on its own simulators and ports; the report
+# below appends what it writes to benches/SCALE.md.
+if [ -z "$only" ]; then
+    BENCH_OUT="$root/benches/SCALE.md" bash "$root/benches/scale.sh"
+fi
 # ---- the report ----
 t() { cut -d' ' -f"$2" "$work/time.$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -174,6 +179,10 @@ if want bundle; then
     verify_mbs=$(awk -v b="$payload" -v s="$(t verify 1)" 'BEGIN { printf "%.0f", b / 1e6 / s }')
     v_verify=$(verdict "$r_verify" 0.8 "<=")
     [ "$(verdict "$verify_mbs" 400 ">=")" = met ] || v_verify="**missed**"
+    v_verify12=$(verdict "$r_verify" 0.12 "<=")
+    [ "$(verdict "$verify_mbs" 900 ">=")" = met ] || v_verify12="**missed**"
+    v_bundle12=$(verdict "$r_bundle" 0.25 "<=")
+    [ "$(verdict "$(max_rss_mib bundle)" 64 "<=")" = met ] || v_bundle12="**missed**"
 fi
 if want apply; then
     r_apply=$(ratio "$(t apply 1)" "$(t base_apply 1)")
@@ -256,6 +265,21 @@ row() { # row LABEL NAME
     fi
     echo "| peak RSS | worst $rss_worst MiB | <= 64 MiB in every bench | $v_rss |"
     echo "| peak RSS when the data doubles | see the RSS table | flat (here: at most +25 %) | $flat |"
+    echo
+    echo "## Targets (issue 12)"
+    echo
+    echo "| bench | measured | target | result |"
+    echo "|---|---|---|---|"
+    if want bundle; then
+        echo "| verify | ferry / baseline = $r_verify; $verify_mbs MB/s of payload | <= 0.12 and >= 900 MB/s | $v_verify12 |"
+        echo "| cold bundle | ferry / baseline = $r_bundle; peak RSS $(max_rss_mib bundle) MiB | <= 0.25, RSS <= 64 MiB | $v_bundle12 |"
+    fi
+    if want apply; then
+        echo "| apply overhead, whole-bundle preflight kept | $o_apply ms per hop of $apply_objects objects | < 50 ms | $(verdict "$o_apply" 50 "<") |"
+    fi
+    if [ -z "$only" ]; then
+        echo "| scale curve | the table below (benches/scale.sh, run by this script) | linear in bytes, flat in memory | see the table |"
+    fi
     # The image figures come from benches/images.sh (BENCH_OUT=benches/IMAGES.md),
     # the split, registry and fleet ones from benches/across.sh (benches/ACROSS.md),
     # the scale curve from benches/scale.sh (benches/SCALE.md).
