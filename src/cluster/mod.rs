@@ -22,6 +22,7 @@ mod crd;
 mod delete;
 pub mod error;
 mod order;
+mod plain_yaml;
 pub mod preflight;
 pub mod retry;
 mod seen;
