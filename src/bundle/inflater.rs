@@ -23,7 +23,7 @@ use std::thread::{self, JoinHandle};
 
 /// Segments between the reading thread and the reader, each with its
 /// content once inflated: this bounds memory.
-const IN_FLIGHT: usize = 8;
+const IN_FLIGHT: usize = 16;
 /// The most content a pool thread inflates from one segment: a member ferry
 /// writes holds at most 1 MiB and its tar padding. Larger members are read
 /// by the strict reader.
