@@ -231,11 +231,16 @@ fn entry(text: &str) -> Option<(&str, &str)> {
         None => (text.strip_suffix(':')?, ""),
     };
     let plain = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/'))
+        && is_word(key)
         && !is_ambiguous(key);
     plain.then_some((key, rest))
+}
+
+/// Letters, digits and `_ . - /` only: the characters of keys and of plain
+/// words inside flow sequences.
+fn is_word(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/'))
 }
 
 fn is_ambiguous(word: &str) -> bool {
@@ -274,10 +279,7 @@ fn flow_sequence(inside: &str) -> Option<Value> {
             _ => {
                 let end = rest.find(',').unwrap_or(rest.len());
                 let word = rest[..end].trim_end_matches(' ');
-                let simple = word
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'));
-                if word.is_empty() || !simple {
+                if word.is_empty() || !is_word(word) {
                     return None;
                 }
                 (plain(word)?, &rest[end..])
